@@ -1,0 +1,34 @@
+"""sip-meeting: run SIP meetings around a child, writing one shared plan live."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from . import access, cli, db, errors, i18n, logs, views
+from .config import load_config
+from .extensions import csrf, limiter, socketio
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the application: configuration, then each part, then the routes."""
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("SIP_MEETING_INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance)
+    load_config(app, test_config)
+    logs.init_app(app)
+    db.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    access.init_app(app)
+    errors.init_app(app)
+    views.init_app(app)
+    cli.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
+    )
+    return app

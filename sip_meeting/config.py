@@ -1,0 +1,73 @@
+"""Configuration: defaults, then the instance file, then SIP_MEETING_* variables, then tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+
+class Defaults:
+    """Settings every deployment starts from; each one is listed in the README."""
+
+    # "development" generates and keeps a secret key; "production" refuses to start without one.
+    MODE = "development"
+    SECRET_KEY = None
+    DATABASE_URL = None  # None means SQLite in the instance folder
+    SOCKETIO_MESSAGE_QUEUE = None  # redis://... when several server processes run
+    SOCKETIO_ASYNC_MODE = "threading"
+    ALLOWED_ORIGINS = None  # None: only the address the page was served from
+    BABEL_DEFAULT_LOCALE = "sv"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+    LANGUAGES = ("sv", "en")
+    JOIN_LINK_DAYS_AFTER_CLOSE = 30
+    LOGIN_RATE_LIMIT = "5 per minute;30 per hour"
+    RATELIMIT_STORAGE_URI = "memory://"
+    PUBLIC_URL = None  # e.g. https://sip.kommun.se, used in invitations and QR codes
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = None  # a form left open through a long meeting must still submit
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    RULES_PATH = None
+    GLOSSARY_PATH = None
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Fill app.config in the documented order and check what production requires."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("SIP_MEETING")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'sip_meeting.sqlite'}"
+    if not app.config["SECRET_KEY"]:
+        if app.config["MODE"] == "production":
+            raise RuntimeError(
+                "SIP_MEETING_SECRET_KEY must be set in production mode "
+                "(a long random value, e.g. from `python -c 'import secrets; print(secrets.token_hex(32))'`)."
+            )
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if app.config["MODE"] == "production":
+        app.config["SESSION_COOKIE_SECURE"] = True
+
+
+def _instance_secret(instance: Path) -> str:
+    """Return the secret kept in the instance folder, creating it on first start."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process started at the same moment and won
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

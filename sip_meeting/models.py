@@ -1,0 +1,272 @@
+"""The persistent model: chairs, plans, meetings, participants and the plan's content.
+
+A plan is the living SIP of one child; meetings revise it and each closed meeting freezes
+it as a numbered version. Every field that can be edited live carries a version number in
+the row's ``field_versions`` so concurrent edits can be detected field by field.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base, UTCDateTime, utcnow
+
+ROLES = (
+    "guardian", "child", "relative", "professional", "coordinator", "interpreter", "chair",
+    "observer",
+)
+FAMILY_ROLES = ("guardian", "child", "relative")
+PRINCIPALS = ("municipality", "region", "other", "family")
+LEAD_PRINCIPALS = ("municipality", "region")
+MEETING_STATUSES = ("draft", "open", "live", "closed")
+MEETING_KINDS = ("first", "followup")
+ACTION_STATUSES = ("planned", "decided", "ongoing", "done", "cancelled")
+GOAL_KINDS = ("long", "short")
+CHILD_PARTICIPATION = ("present", "part", "heard_before", "views_brought", "not_taking_part")
+CONSENT_FORMS = ("oral", "written")
+ATTENDANCE = ("invited", "present", "absent")
+
+
+class Versioned:
+    """Mixin for rows with live-editable fields, each with its own version."""
+
+    field_versions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+    def version_of(self, field: str) -> int:
+        """Return the current version of one field (0 before its first edit)."""
+        return (self.field_versions or {}).get(field, 0)
+
+    def bump_version(self, field: str) -> int:
+        """Advance one field's version and return the new number."""
+        versions = dict(self.field_versions or {})
+        versions[field] = versions.get(field, 0) + 1
+        self.field_versions = versions
+        return versions[field]
+
+
+class Chair(Base):
+    """A person who may convene and chair meetings; the only kind of account."""
+
+    __tablename__ = "chairs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    plans: Mapped[list[Plan]] = relationship(back_populates="chair")
+
+
+class Plan(Versioned, Base):
+    """The living SIP for one child, revised over meetings; identified by a first name or alias."""
+
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chair_id: Mapped[int] = mapped_column(ForeignKey("chairs.id"), index=True)
+    child_name: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closure_reason: Mapped[str] = mapped_column(Text, default="")
+    situation_works: Mapped[str] = mapped_column(Text, default="")
+    situation_difficult: Mapped[str] = mapped_column(Text, default="")
+    child_voice: Mapped[str] = mapped_column(Text, default="")
+    child_participation: Mapped[str] = mapped_column(String(20), default="")
+    child_views_brought_by: Mapped[str] = mapped_column(String(200), default="")
+    child_told_by: Mapped[str] = mapped_column(String(200), default="")
+    strengths: Mapped[str] = mapped_column(Text, default="")
+    lead_principal: Mapped[str] = mapped_column(String(20), default="")
+    lead_person: Mapped[str] = mapped_column(String(200), default="")
+    contact_between: Mapped[str] = mapped_column(Text, default="")
+    followup_date: Mapped[date | None] = mapped_column(Date)
+    followup_form: Mapped[str] = mapped_column(String(200), default="")
+    followup_convener: Mapped[str] = mapped_column(String(200), default="")
+
+    chair: Mapped[Chair] = relationship(back_populates="plans")
+    meetings: Mapped[list[Meeting]] = relationship(
+        back_populates="plan", order_by="Meeting.starts_at", cascade="all, delete-orphan"
+    )
+    goals: Mapped[list[Goal]] = relationship(
+        order_by="Goal.position", cascade="all, delete-orphan"
+    )
+    actions: Mapped[list[Action]] = relationship(
+        order_by="Action.position", cascade="all, delete-orphan",
+        foreign_keys="Action.plan_id",
+    )
+    consents: Mapped[list[Consent]] = relationship(
+        order_by="Consent.id", cascade="all, delete-orphan"
+    )
+    versions: Mapped[list[PlanVersion]] = relationship(
+        order_by="PlanVersion.number", cascade="all, delete-orphan"
+    )
+
+
+class PlanVersion(Base):
+    """An immutable snapshot of the plan taken when a meeting closes."""
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    number: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Meeting(Versioned, Base):
+    """One SIP meeting of a plan: the first one or a follow-up."""
+
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    chair_id: Mapped[int] = mapped_column(ForeignKey("chairs.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="first")
+    status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=90)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    video_link: Mapped[str] = mapped_column(String(500), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    questions: Mapped[str] = mapped_column(Text, default="")
+    prepare: Mapped[str] = mapped_column(Text, default="")
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    plan: Mapped[Plan] = relationship(back_populates="meetings")
+    chair: Mapped[Chair] = relationship()
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="meeting", order_by="Participant.position", cascade="all, delete-orphan"
+    )
+
+
+class Participant(Base):
+    """A person invited to one meeting, reached through a personal join link."""
+
+    __tablename__ = "participants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    organisation: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    principal: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    language: Mapped[str] = mapped_column(String(8), default="sv")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attendance: Mapped[str] = mapped_column(String(10), default="invited")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="participants")
+
+    @property
+    def is_family(self) -> bool:
+        """Tell whether this person belongs to the child's family."""
+        return self.role in FAMILY_ROLES
+
+
+class Goal(Versioned, Base):
+    """A long- or short-term goal of the plan."""
+
+    __tablename__ = "goals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="short")
+    text: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Action(Versioned, Base):
+    """One action of the plan: what is done, by whom, by when."""
+
+    __tablename__ = "actions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    what: Mapped[str] = mapped_column(Text, default="")
+    responsible_participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    responsible: Mapped[str] = mapped_column(String(200), default="")
+    organisation: Mapped[str] = mapped_column(String(120), default="")
+    principal: Mapped[str] = mapped_column(String(20), default="")
+    due_date: Mapped[date | None] = mapped_column(Date)
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    when_note: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(10), default="planned")
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id", ondelete="SET NULL"))
+    depends_on_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actions.id", ondelete="SET NULL")
+    )
+    family_part: Mapped[str] = mapped_column(Text, default="")
+    condition_fallback: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Consent(Versioned, Base):
+    """A recorded consent to share information between organisations."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    given_by: Mapped[str] = mapped_column(String(200), default="")
+    form: Mapped[str] = mapped_column(String(10), default="")
+    given_at: Mapped[date | None] = mapped_column(Date)
+    organisations: Mapped[str] = mapped_column(Text, default="")
+    information: Mapped[str] = mapped_column(Text, default="")
+    exclusions: Mapped[str] = mapped_column(Text, default="")
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    withdrawn_at: Mapped[date | None] = mapped_column(Date)
+
+
+class AuditEvent(Base):
+    """Who changed what, when, with the value before and after."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plans.id", ondelete="CASCADE"), index=True
+    )
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_kind: Mapped[str] = mapped_column(String(12))  # chair, participant or system
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(120), default="")
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(40), default="")
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class Operation(Base):
+    """A live operation applied to a meeting, kept for de-duplication and catch-up."""
+
+    __tablename__ = "operations"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "seq"),
+        UniqueConstraint("meeting_id", "op_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    op_id: Mapped[str] = mapped_column(String(64))
+    participant_id: Mapped[int | None] = mapped_column(Integer)
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,177 @@
+"""Fixtures: an app per test on SQLite and on PostgreSQL, clients, and factories."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from datetime import date, time, timedelta
+
+import pytest
+from alembic import command as alembic_command
+from sqlalchemy import create_engine, text
+
+from sip_meeting import create_app
+from sip_meeting import planning
+from sip_meeting.cli import alembic_config
+from sip_meeting.db import Base, atomic, db_session
+from sip_meeting.models import Chair
+from sip_meeting.security import hash_password
+
+PG_URL = os.environ.get("SIP_MEETING_TEST_DATABASE_URL")
+CHAIR_PASSWORD = "correct horse battery"
+# Hashing with full Argon2 cost in every test would dominate the run; one hash is reused.
+_CHAIR_HASH = hash_password(CHAIR_PASSWORD)
+
+
+def _migrate(url: str, instance: str) -> None:
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True,
+                      "INSTANCE_PATH": instance})
+    with app.app_context():
+        alembic_command.upgrade(alembic_config(), "head")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> str:
+    """Migrate one SQLite database from empty; each test gets a copy."""
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.sqlite"
+    _migrate(f"sqlite:///{path}", str(folder))
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def pg_migrated() -> str:
+    """Reset the PostgreSQL test database and migrate it from empty once."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL variant: set SIP_MEETING_TEST_DATABASE_URL to run it")
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    _migrate(PG_URL, "/tmp")
+    return PG_URL
+
+
+def _truncate_pg(url: str) -> None:
+    engine = create_engine(url)
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """Yield a migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_migrated")
+        _truncate_pg(url)
+        yield url
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """Create an app bound to a fresh database."""
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+    })
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    """Return an HTTP test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """Return a runner for the app's commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_chair(app):
+    """Return a factory of chair accounts."""
+
+    def make(email: str = "chair@example.se", name: str = "Eva Lund") -> Chair:
+        with app.app_context(), atomic() as session:
+            chair = Chair(email=email, name=name, password_hash=_CHAIR_HASH)
+            session.add(chair)
+        return chair
+
+    return make
+
+
+@pytest.fixture
+def make_meeting(app, make_chair):
+    """Return a factory of meetings (with their plan) owned by a chair."""
+
+    def make(chair: Chair | None = None, child: str = "Alva", days: int = 7):
+        chair = chair or make_chair()
+        with app.app_context(), atomic() as session:
+            chair = session.merge(chair)
+            plan = planning.create_plan(session, chair, child)
+            starts = planning.local_to_utc(date.today() + timedelta(days=days), time(13, 0))
+            meeting = planning.schedule_meeting(session, chair, plan, starts,
+                                                place="Skolan", purpose="Planera stödet")
+        return meeting
+
+    return make
+
+
+@pytest.fixture
+def make_participant(app):
+    """Return a factory of participants with a join link; yields (participant, token)."""
+
+    def make(meeting, name: str = "Sara Berg", role: str = "guardian",
+             principal: str = "family", **fields):
+        with app.app_context(), atomic() as session:
+            from sip_meeting.models import Meeting
+
+            m = session.get(Meeting, meeting.id)
+            participant = planning.add_participant(session, m.chair, m, name=name, role=role,
+                                                   principal=principal, **fields)
+            token = planning.issue_link(session, m.chair, participant)
+        return participant, token
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Log a chair in through the real login form."""
+
+    def do(email: str = "chair@example.se", password: str = CHAIR_PASSWORD):
+        return client.post("/login", data={"email": email, "password": password})
+
+    return do
+
+
+def extract_token(html: str) -> str:
+    """Find the join token in a page that shows a join link."""
+    match = re.search(r"/j/([A-Za-z0-9_\-]{40,})", html)
+    assert match, "no join link on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def query(app):
+    """Run a function with a database session inside an app context."""
+
+    def run(fn):
+        with app.app_context():
+            return fn(db_session())
+
+    return run

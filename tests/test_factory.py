@@ -1,0 +1,68 @@
+"""The app factory and the order in which configuration is read."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from sip_meeting import create_app
+from sip_meeting.db import db_session
+
+
+def test_config_order_defaults_instance_env_test(tmp_path, monkeypatch):
+    (tmp_path / "config.py").write_text(
+        "JOIN_LINK_DAYS_AFTER_CLOSE = 10\nPUBLIC_URL = 'https://from-file'\n"
+        "LOGIN_RATE_LIMIT = 'from file'\n"
+    )
+    monkeypatch.setenv("SIP_MEETING_PUBLIC_URL", "https://from-env")
+    monkeypatch.setenv("SIP_MEETING_LOGIN_RATE_LIMIT", "from env")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "LOGIN_RATE_LIMIT": "from test"})
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "sv"  # default
+    assert app.config["JOIN_LINK_DAYS_AFTER_CLOSE"] == 10  # instance file over default
+    assert app.config["PUBLIC_URL"] == "https://from-env"  # environment over file
+    assert app.config["LOGIN_RATE_LIMIT"] == "from test"  # test mapping over everything
+
+
+def test_env_values_are_parsed_as_json(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIP_MEETING_JOIN_LINK_DAYS_AFTER_CLOSE", "5")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["JOIN_LINK_DAYS_AFTER_CLOSE"] == 5
+
+
+def test_secret_key_generated_once_and_kept(tmp_path):
+    first = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    second = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    assert first == second and len(first) >= 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_production_refuses_to_start_without_secret(tmp_path):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "MODE": "production"})
+
+
+def test_production_sets_secure_cookies(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "MODE": "production", "SECRET_KEY": "x" * 64})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_default_database_is_sqlite_in_instance_folder(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'sip_meeting.sqlite'}"
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    with app.app_context():
+        session = db_session()
+        assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/login")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
