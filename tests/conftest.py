@@ -9,7 +9,7 @@ from datetime import date, time, timedelta
 
 import pytest
 from alembic import command as alembic_command
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from sip_meeting import create_app
 from sip_meeting import planning
@@ -107,8 +107,10 @@ def make_chair(app):
 
     def make(email: str = "chair@example.se", name: str = "Eva Lund") -> Chair:
         with app.app_context(), atomic() as session:
-            chair = Chair(email=email, name=name, password_hash=_CHAIR_HASH)
-            session.add(chair)
+            chair = session.scalar(select(Chair).where(Chair.email == email))
+            if chair is None:
+                chair = Chair(email=email, name=name, password_hash=_CHAIR_HASH)
+                session.add(chair)
         return chair
 
     return make

@@ -1,0 +1,73 @@
+"""Chair login and logout, and the language switch everyone sees."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from .db import atomic, db_session, utcnow
+from .extensions import limiter
+from .forms import LoginForm
+from .models import Chair
+from .security import hash_password, verify_password
+
+bp = Blueprint("auth", __name__)
+# Checked against when the email is unknown, so a wrong email costs as much time as a wrong password.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _safe_next(target: str | None) -> str:
+    """Return a local path to go to after login, never another site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.netloc and not parts.scheme:
+            return target
+    return url_for("chair.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    """Log a chair in."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        chair = db_session().scalar(select(Chair).where(func.lower(Chair.email) == email))
+        if verify_password(chair.password_hash if chair else _DUMMY_HASH, form.password.data) \
+                and chair is not None:
+            with atomic():
+                chair.last_login_at = utcnow()
+            session.clear()
+            session["chair_id"] = chair.id
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append(_("Wrong email or password."))
+    return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+
+
+@bp.post("/logout")
+def logout():
+    """Log the chair out and forget everything in this browser's session."""
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def switch_language():
+    """Switch the interface language and remember it for the chair."""
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if g.get("chair") is not None:
+            with atomic():
+                g.chair.locale = lang
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,190 @@
+"""The chair's pages: meetings, plans, scheduling and inviting participants."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from . import planning
+from .access import chair_meeting, require_chair
+from .db import atomic, db_session
+from .forms import ConfirmForm, MeetingForm, ParticipantForm, PlanForm
+from .invitations import join_url, qr_svg
+from .models import Meeting, Participant, Plan
+
+bp = Blueprint("chair", __name__)
+bp.before_request(require_chair)
+
+SETUP_MESSAGES = {
+    "closed": lambda: _("The meeting is closed and can no longer be changed."),
+    "too_many": lambda: _("A meeting can have at most %(n)d participants.",
+                          n=planning.MAX_PARTICIPANTS),
+    "status": lambda: _("The meeting cannot move to that state now."),
+}
+
+
+def _setup_error(err: planning.SetupError) -> None:
+    flash(SETUP_MESSAGES[str(err)](), "error")
+
+
+def _chair_plan(plan_id: int) -> Plan:
+    plan = db_session().get(Plan, plan_id)
+    if plan is None or plan.chair_id != g.chair.id:
+        abort(404)
+    return plan
+
+
+def _chair_participant(meeting: Meeting, participant_id: int) -> Participant:
+    participant = db_session().get(Participant, participant_id)
+    if participant is None or participant.meeting_id != meeting.id:
+        abort(404)
+    return participant
+
+
+@bp.get("/")
+def dashboard():
+    """List the chair's meetings and plans."""
+    meetings = db_session().scalars(
+        select(Meeting).where(Meeting.chair_id == g.chair.id).order_by(Meeting.starts_at)
+    ).all()
+    plans = db_session().scalars(
+        select(Plan).where(Plan.chair_id == g.chair.id).order_by(Plan.child_name)
+    ).all()
+    return render_template("chair/dashboard.html", meetings=meetings, plans=plans)
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+def new_plan():
+    """Start a plan for a new child."""
+    form = PlanForm()
+    if form.validate_on_submit():
+        with atomic() as session:
+            plan = planning.create_plan(session, g.chair, form.child_name.data)
+        return redirect(url_for("chair.new_meeting", plan_id=plan.id))
+    return render_template("chair/plan_new.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/plans/<int:plan_id>")
+def plan(plan_id: int):
+    """Show a plan with its meetings."""
+    return render_template("chair/plan.html", plan=_chair_plan(plan_id))
+
+
+@bp.route("/plans/<int:plan_id>/meetings/new", methods=["GET", "POST"])
+def new_meeting(plan_id: int):
+    """Schedule a meeting for a plan."""
+    plan = _chair_plan(plan_id)
+    form = MeetingForm()
+    if form.validate_on_submit():
+        starts_at = planning.local_to_utc(form.date.data, form.time.data)
+        details = {k: getattr(form, k).data or "" for k in planning.MEETING_FIELDS}
+        details["duration_minutes"] = form.duration_minutes.data
+        with atomic() as session:
+            meeting = planning.schedule_meeting(session, g.chair, plan, starts_at, **details)
+        flash(_("The meeting is scheduled. Now invite the participants."), "success")
+        return redirect(url_for("chair.meeting", meeting_id=meeting.id))
+    return render_template("chair/meeting_form.html", form=form, plan=plan, meeting=None), \
+        400 if form.errors else 200
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+def edit_meeting(meeting_id: int):
+    """Change a meeting's time, place and purpose."""
+    meeting = chair_meeting(meeting_id)
+    form = MeetingForm(obj=meeting)
+    if not form.is_submitted():
+        local = meeting.starts_at.astimezone(planning.STOCKHOLM)
+        form.date.data, form.time.data = local.date(), local.time()
+    elif form.validate():
+        starts_at = planning.local_to_utc(form.date.data, form.time.data)
+        details = {k: getattr(form, k).data or "" for k in planning.MEETING_FIELDS}
+        details["duration_minutes"] = form.duration_minutes.data
+        try:
+            with atomic() as session:
+                planning.update_meeting(session, g.chair, meeting, starts_at, **details)
+        except planning.SetupError as err:
+            _setup_error(err)
+        return redirect(url_for("chair.meeting", meeting_id=meeting.id))
+    return render_template("chair/meeting_form.html", form=form, plan=meeting.plan,
+                           meeting=meeting), 400 if form.errors else 200
+
+
+@bp.route("/meetings/<int:meeting_id>", methods=["GET", "POST"])
+def meeting(meeting_id: int):
+    """Show a meeting's set-up and add participants to it."""
+    meeting = chair_meeting(meeting_id)
+    form = ParticipantForm()
+    if form.validate_on_submit():
+        fields = {k: getattr(form, k).data or "" for k in
+                  ("name", "organisation", "role", "principal", "email", "language")}
+        try:
+            with atomic() as session:
+                participant = planning.add_participant(session, g.chair, meeting, **fields)
+                token = planning.issue_link(session, g.chair, participant)
+        except planning.SetupError as err:
+            _setup_error(err)
+            return redirect(url_for("chair.meeting", meeting_id=meeting.id))
+        return _show_link(meeting, participant, token)
+    return render_template("chair/meeting.html", meeting=meeting, form=form,
+                           confirm=ConfirmForm()), 400 if form.errors else 200
+
+
+def _show_link(meeting: Meeting, participant: Participant, token: str):
+    url = join_url(token)
+    return render_template("chair/link.html", meeting=meeting, participant=participant,
+                           url=url, token=token, qr=qr_svg(url), confirm=ConfirmForm())
+
+
+@bp.post("/meetings/<int:meeting_id>/participants/<int:participant_id>/link")
+def new_link(meeting_id: int, participant_id: int):
+    """Issue a new join link for a participant and show it with its QR code."""
+    meeting = chair_meeting(meeting_id)
+    participant = _chair_participant(meeting, participant_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with atomic() as session:
+        token = planning.issue_link(session, g.chair, participant)
+    return _show_link(meeting, participant, token)
+
+
+@bp.post("/meetings/<int:meeting_id>/participants/<int:participant_id>/revoke")
+def revoke_link(meeting_id: int, participant_id: int):
+    """Stop a participant's join link from working."""
+    meeting = chair_meeting(meeting_id)
+    participant = _chair_participant(meeting, participant_id)
+    if ConfirmForm().validate_on_submit():
+        with atomic() as session:
+            planning.revoke_link(session, g.chair, participant)
+        flash(_("The link for %(name)s no longer works.", name=participant.name), "success")
+    return redirect(url_for("chair.meeting", meeting_id=meeting.id))
+
+
+@bp.post("/meetings/<int:meeting_id>/participants/<int:participant_id>/remove")
+def remove_participant(meeting_id: int, participant_id: int):
+    """Remove a participant from a meeting."""
+    meeting = chair_meeting(meeting_id)
+    participant = _chair_participant(meeting, participant_id)
+    if ConfirmForm().validate_on_submit():
+        name = participant.name
+        try:
+            with atomic() as session:
+                planning.remove_participant(session, g.chair, participant)
+            flash(_("%(name)s is no longer invited.", name=name), "success")
+        except planning.SetupError as err:
+            _setup_error(err)
+    return redirect(url_for("chair.meeting", meeting_id=meeting.id))
+
+
+@bp.post("/meetings/<int:meeting_id>/status/<status>")
+def set_status(meeting_id: int, status: str):
+    """Open the lobby, take the meeting back to draft, start it or end it."""
+    meeting = chair_meeting(meeting_id)
+    if status not in planning.STATUS_FLOW or not ConfirmForm().validate_on_submit():
+        abort(404)
+    try:
+        with atomic() as session:
+            planning.set_status(session, g.chair, meeting, status)
+    except planning.SetupError as err:
+        _setup_error(err)
+    return redirect(url_for("chair.meeting", meeting_id=meeting.id))

@@ -1,0 +1,122 @@
+"""Commands of `sip-meeting`: database, chair accounts, the demo and listings."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import func, select
+
+from .db import atomic, db_session
+from .extensions import socketio
+from .demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+from .models import Chair, Meeting
+from .security import hash_password
+
+db_group = AppGroup("db", help="Create and migrate the database.")
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config() -> AlembicConfig:
+    """Return an Alembic configuration for the current app's database."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["database_url"] = current_app.config["DATABASE_URL"]
+    return config
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (the newest by default)."""
+    alembic_command.upgrade(alembic_config(), revision)
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    alembic_command.revision(alembic_config(), message=message, autogenerate=True)
+
+
+@click.command("create-chair")
+@with_appcontext
+@click.argument("email")
+@click.option("--name", default="", help="The chair's name as participants see it.")
+@click.password_option(help="Asked for when not given.")
+def create_chair(email: str, name: str, password: str) -> None:
+    """Create a chair account that can log in and convene meetings."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise click.BadParameter("not an email address", param_hint="EMAIL")
+    if len(password) < 10:
+        raise click.BadParameter("use at least 10 characters", param_hint="password")
+    with atomic() as session:
+        if session.scalar(select(Chair).where(func.lower(Chair.email) == email)):
+            raise click.ClickException(f"a chair with email {email} already exists")
+        session.add(Chair(email=email, name=name, password_hash=hash_password(password)))
+    click.echo(f"Chair {email} created.")
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--base-url", default=None, help="Address used in the printed join links.")
+def demo(base_url: str | None) -> None:
+    """Seed the Swedish demo meeting (once) and print how to log in and join."""
+    if current_app.config["MODE"] == "production":
+        raise click.ClickException("the demo has a known password and is refused in production")
+    with atomic() as session:
+        result = seed_demo(session, current_app.config["SECRET_KEY"])
+    base = (base_url or current_app.config["PUBLIC_URL"] or "http://127.0.0.1:5000").rstrip("/")
+    click.echo("Demo " + ("created." if result.created else "already present."))
+    click.echo(f"Chair login: {base}/login  email: {DEMO_EMAIL}  password: {DEMO_PASSWORD}")
+    for name, token in result.tokens:
+        click.echo(f"Join link for {name}: {base}/j/{token}")
+
+
+@click.command("meetings")
+@with_appcontext
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def meetings(as_json: bool) -> None:
+    """List the meetings: id, plan, child's display name, status and start."""
+    rows = [
+        {"id": m.id, "plan_id": m.plan_id, "child_name": m.plan.child_name, "status": m.status,
+         "starts_at": m.starts_at.isoformat()}
+        for m in db_session().scalars(select(Meeting).order_by(Meeting.starts_at, Meeting.id))
+    ]
+    if as_json:
+        json.dump(rows, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    for row in rows:
+        click.echo(f"{row['id']:>5}  plan {row['plan_id']:<5} {row['child_name']:<20} "
+                   f"{row['status']:<7} {row['starts_at']}")
+
+
+@click.command("serve")
+@with_appcontext
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the application, live meetings included, on HOST:PORT."""
+    app = current_app._get_current_object()
+    click.echo(f"Serving on http://{host}:{port} (async mode {socketio.async_mode})")
+    # Flask's command line sets this to stop app.run() from blocking a command; serving is the
+    # whole point of this command.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
+                 log_output=False)
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app's command line."""
+    app.cli.add_command(db_group)
+    for cmd in (create_chair, demo, meetings, serve):
+        app.cli.add_command(cmd)

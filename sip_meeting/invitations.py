@@ -1,0 +1,137 @@
+"""The invitation (kallelse): its page, the personal join link, its QR code and calendar file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from icalendar import Calendar, Event
+from markupsafe import Markup
+
+from .access import chair_meeting, participant_for_token, remember_participant, \
+    session_participant, session_token
+from .db import db_session
+from .forms import ConfirmForm
+from .meeting_order import meeting_order
+from .models import Meeting, Participant
+from .planning import STOCKHOLM
+from .security import token_matches
+
+bp = Blueprint("invite", __name__)
+
+
+def join_url(token: str) -> str:
+    """Return the absolute personal join link for a token."""
+    base = current_app.config["PUBLIC_URL"] or request.url_root
+    return base.rstrip("/") + url_for("invite.join", token=token)
+
+
+def qr_svg(url: str) -> Markup:
+    """Render a QR code for a link as inline SVG (no external service sees the link)."""
+    svg = segno.make(url, error="m").svg_inline(scale=6, border=2, title=_("QR code for the link"))
+    return Markup(svg)
+
+
+def invitation_ics(meeting: Meeting, url: str | None) -> bytes:
+    """Build the calendar invitation for a meeting, with the personal link when given."""
+    cal = Calendar()
+    cal.add("prodid", "-//sip-meeting//kallelse//SV")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"meeting-{meeting.id}@sip-meeting")
+    event.add("dtstamp", meeting.created_at)
+    start = meeting.starts_at.astimezone(STOCKHOLM)
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=meeting.duration_minutes))
+    event.add("summary", _("SIP meeting for %(child)s", child=meeting.plan.child_name))
+    event.add("location", meeting.place or meeting.video_link)
+    lines = [meeting.purpose]
+    if meeting.questions:
+        lines += ["", _("Questions for the meeting:"), meeting.questions]
+    if url:
+        event.add("url", url)
+        lines += ["", _("Your personal link to the meeting:"), url]
+    event.add("description", "\n".join(lines).strip())
+    cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def _ics_response(meeting: Meeting, url: str | None) -> Response:
+    return Response(
+        invitation_ics(meeting, url),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="sip-meeting-{meeting.id}.ics"'},
+    )
+
+
+def _render_invitation(meeting: Meeting, participant: Participant | None):
+    return render_template("invitation.html", meeting=meeting, participant=participant,
+                           order=meeting_order())
+
+
+@bp.get("/meetings/<int:meeting_id>/invitation")
+def chair_invitation(meeting_id: int):
+    """Show the chair the invitation as participants see it."""
+    if g.get("chair") is None:
+        abort(404)
+    return _render_invitation(chair_meeting(meeting_id), None)
+
+
+@bp.post("/meetings/<int:meeting_id>/participants/<int:participant_id>/invitation.ics")
+def chair_ics(meeting_id: int, participant_id: int):
+    """Give the chair a participant's calendar file, carrying the link just shown."""
+    if g.get("chair") is None:
+        abort(404)
+    meeting = chair_meeting(meeting_id)
+    participant = db_session().get(Participant, participant_id)
+    token = request.form.get("token", "")
+    if (participant is None or participant.meeting_id != meeting.id
+            or not ConfirmForm().validate_on_submit()
+            or not token_matches(token, participant.token_hash)):
+        abort(404)
+    return _ics_response(meeting, join_url(token))
+
+
+@bp.get("/j/<token>")
+def join(token: str):
+    """Enter through a personal link; the token moves from the address into the session."""
+    participant = participant_for_token(token)
+    if participant is None:
+        return render_template("bad_link.html"), 404
+    remember_participant(participant, token)
+    return redirect(url_for("invite.participant_home", meeting_id=participant.meeting_id))
+
+
+def _participant_or_404(meeting_id: int) -> Participant:
+    participant = session_participant(meeting_id)
+    if participant is None:
+        abort(404)
+    return participant
+
+
+@bp.get("/m/<int:meeting_id>")
+def participant_home(meeting_id: int):
+    """Show a participant their meeting's invitation."""
+    participant = _participant_or_404(meeting_id)
+    return _render_invitation(participant.meeting, participant)
+
+
+@bp.get("/m/<int:meeting_id>/invitation.ics")
+def participant_ics(meeting_id: int):
+    """Give a participant the calendar file carrying their own link."""
+    participant = _participant_or_404(meeting_id)
+    return _ics_response(participant.meeting, join_url(session_token(meeting_id)))

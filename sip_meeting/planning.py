@@ -1,0 +1,170 @@
+"""Operations that set up plans, meetings and participants.
+
+Each function changes objects and flushes; the caller commits with ``atomic()``.
+Every change is written to the audit history.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .db import utcnow
+from .models import AuditEvent, Chair, Meeting, Participant, Plan
+from .security import hash_token, new_token
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+MAX_PARTICIPANTS = 40
+
+
+class SetupError(ValueError):
+    """A setup change that cannot be made; the message is shown to the chair."""
+
+
+def audit(session: Session, actor: Chair | Participant | None, entity: str, entity_id: int | None,
+          field: str = "", before: Any = None, after: Any = None, *, plan_id: int | None = None,
+          meeting_id: int | None = None) -> None:
+    """Record one change in the audit history."""
+    kind = "system" if actor is None else ("chair" if isinstance(actor, Chair) else "participant")
+    session.add(AuditEvent(
+        plan_id=plan_id, meeting_id=meeting_id, actor_kind=kind,
+        actor_id=getattr(actor, "id", None), actor_name=getattr(actor, "name", "") or "",
+        entity=entity, entity_id=entity_id, field=field, before=before, after=after,
+    ))
+
+
+def local_to_utc(day: date, at: time) -> datetime:
+    """Interpret a date and time given in Swedish local time."""
+    return datetime.combine(day, at, tzinfo=STOCKHOLM).astimezone(ZoneInfo("UTC"))
+
+
+def create_plan(session: Session, chair: Chair, child_name: str) -> Plan:
+    """Start a new plan for a child, named by first name or alias."""
+    plan = Plan(chair=chair, child_name=child_name.strip())
+    session.add(plan)
+    session.flush()
+    audit(session, chair, "plan", plan.id, "child_name", None, plan.child_name, plan_id=plan.id)
+    return plan
+
+
+MEETING_FIELDS = ("duration_minutes", "place", "video_link", "purpose", "questions", "prepare")
+
+
+def schedule_meeting(session: Session, chair: Chair, plan: Plan, starts_at: datetime,
+                     **details: Any) -> Meeting:
+    """Schedule a meeting for a plan; a plan's later meetings are follow-ups."""
+    kind = "followup" if plan.meetings else "first"
+    meeting = Meeting(plan=plan, chair_id=chair.id, kind=kind, starts_at=starts_at)
+    _apply_details(meeting, details)
+    session.add(meeting)
+    session.flush()
+    audit(session, chair, "meeting", meeting.id, "scheduled", None,
+          meeting.starts_at.isoformat(), plan_id=plan.id, meeting_id=meeting.id)
+    return meeting
+
+
+def update_meeting(session: Session, chair: Chair, meeting: Meeting, starts_at: datetime,
+                   **details: Any) -> None:
+    """Change a meeting's time, place and purpose."""
+    if meeting.status == "closed":
+        raise SetupError("closed")
+    before = {"starts_at": meeting.starts_at.isoformat(),
+              **{k: getattr(meeting, k) for k in MEETING_FIELDS}}
+    meeting.starts_at = starts_at
+    _apply_details(meeting, details)
+    after = {"starts_at": starts_at.isoformat(), **{k: getattr(meeting, k) for k in MEETING_FIELDS}}
+    changed = {k for k in after if after[k] != before[k]}
+    for key in sorted(changed):
+        audit(session, chair, "meeting", meeting.id, key, before[key], after[key],
+              plan_id=meeting.plan_id, meeting_id=meeting.id)
+        if key in ("questions", "purpose"):
+            meeting.bump_version(key)
+    session.flush()
+
+
+def _apply_details(meeting: Meeting, details: dict[str, Any]) -> None:
+    for key in MEETING_FIELDS:
+        if key in details:
+            value = details[key]
+            setattr(meeting, key, value.strip() if isinstance(value, str) else value)
+
+
+def add_participant(session: Session, chair: Chair, meeting: Meeting, **fields: Any) -> Participant:
+    """Invite a person to a meeting; their join link is issued separately."""
+    if meeting.status == "closed":
+        raise SetupError("closed")
+    if len(meeting.participants) >= MAX_PARTICIPANTS:
+        raise SetupError("too_many")
+    position = session.scalar(
+        select(func.coalesce(func.max(Participant.position), 0)).where(
+            Participant.meeting_id == meeting.id)
+    ) + 1
+    participant = Participant(meeting=meeting, position=position,
+                              **{k: (v.strip() if isinstance(v, str) else v)
+                                 for k, v in fields.items()})
+    session.add(participant)
+    session.flush()
+    audit(session, chair, "participant", participant.id, "added", None,
+          {"role": participant.role, "principal": participant.principal},
+          plan_id=meeting.plan_id, meeting_id=meeting.id)
+    return participant
+
+
+def remove_participant(session: Session, chair: Chair, participant: Participant) -> None:
+    """Remove an invited person; their link stops working with them."""
+    meeting = participant.meeting
+    if meeting.status == "closed":
+        raise SetupError("closed")
+    audit(session, chair, "participant", participant.id, "removed",
+          {"role": participant.role, "principal": participant.principal}, None,
+          plan_id=meeting.plan_id, meeting_id=meeting.id)
+    session.delete(participant)
+    session.flush()
+
+
+def issue_link(session: Session, chair: Chair | None, participant: Participant,
+               token: str | None = None) -> str:
+    """Give a participant a new join link, replacing any earlier one, and return its token."""
+    if token is None:
+        token, token_hash = new_token()
+    else:
+        token_hash = hash_token(token)
+    had_link = participant.token_hash is not None
+    participant.token_hash = token_hash
+    participant.token_issued_at = utcnow()
+    participant.token_revoked_at = None
+    audit(session, chair, "participant", participant.id, "link",
+          "replaced" if had_link else None, "issued",
+          plan_id=participant.meeting.plan_id, meeting_id=participant.meeting_id)
+    session.flush()
+    return token
+
+
+def revoke_link(session: Session, chair: Chair, participant: Participant) -> None:
+    """Stop a participant's join link from working."""
+    participant.token_revoked_at = utcnow()
+    audit(session, chair, "participant", participant.id, "link", "issued", "revoked",
+          plan_id=participant.meeting.plan_id, meeting_id=participant.meeting_id)
+    session.flush()
+
+
+STATUS_FLOW = {"draft": ("open",), "open": ("draft", "live"), "live": ("closed",), "closed": ()}
+
+
+def set_status(session: Session, chair: Chair, meeting: Meeting, status: str) -> None:
+    """Move a meeting along draft → open → live → closed."""
+    if status not in STATUS_FLOW[meeting.status]:
+        raise SetupError("status")
+    before = meeting.status
+    meeting.status = status
+    if status == "live" and meeting.started_at is None:
+        meeting.started_at = utcnow()
+    if status == "closed":
+        meeting.closed_at = utcnow()
+    audit(session, chair, "meeting", meeting.id, "status", before, status,
+          plan_id=meeting.plan_id, meeting_id=meeting.id)
+    session.flush()

@@ -1,0 +1,42 @@
+"""Register the blueprints and what every template needs."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import auth, chair, invitations
+from .i18n import format_when
+from .models import Participant
+
+
+def init_app(app: Flask) -> None:
+    """Attach every blueprint and the template helpers."""
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(chair.bp)
+    app.register_blueprint(invitations.bp)
+    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.globals["family_first"] = family_first
+    app.after_request(add_security_headers)
+
+
+def family_first(participants: list[Participant]) -> list[Participant]:
+    """Order participants with the family first, as the meeting does when presenting."""
+    return sorted(participants, key=lambda p: (not p.is_family, p.position))
+
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def add_security_headers(response):
+    """Keep pages self-contained: no third-party content, no framing, no referrer leaks."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

@@ -1,0 +1,81 @@
+"""The `sip-meeting` commands that others rely on."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from sip_meeting.demo import DEMO_EMAIL
+from sip_meeting.models import Chair, Meeting, Participant
+
+
+def test_demo_is_idempotent_and_prints_working_links(runner, client, query):
+    first = runner.invoke(args=["demo"])
+    second = runner.invoke(args=["demo"])
+    assert first.exit_code == 0 and second.exit_code == 0
+    assert "Demo created." in first.output and "already present" in second.output
+    links = [line.split()[-1] for line in first.output.splitlines() if "/j/" in line]
+    assert len(links) == 5
+    assert links == [line.split()[-1] for line in second.output.splitlines() if "/j/" in line]
+    assert query(lambda s: s.scalar(select(func.count(Meeting.id)))) == 1
+    assert query(lambda s: s.scalar(select(func.count(Participant.id)))) == 5
+    token = links[0].rsplit("/", 1)[1]
+    assert client.get(f"/j/{token}").status_code == 302
+
+
+def test_demo_has_five_participants_of_different_kinds(runner, query):
+    runner.invoke(args=["demo"])
+    people = query(lambda s: [(p.role, p.principal) for p in s.scalars(select(Participant))])
+    assert {r for r, _ in people} >= {"guardian", "professional"}
+    assert {p for _, p in people} >= {"family", "municipality", "region"}
+
+
+def test_demo_chair_can_log_in(runner, client):
+    output = runner.invoke(args=["demo"]).output
+    password = output.split("password: ")[1].split()[0]
+    response = client.post("/login", data={"email": DEMO_EMAIL, "password": password})
+    assert response.status_code == 302
+
+
+def test_meetings_json_lists_every_meeting(runner, make_meeting):
+    meeting = make_meeting()
+    result = runner.invoke(args=["meetings", "--json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.output)
+    assert rows == [{"id": meeting.id, "plan_id": meeting.plan_id, "child_name": "Alva",
+                     "status": "draft", "starts_at": meeting.starts_at.isoformat()}]
+
+
+def test_create_chair(runner, query):
+    result = runner.invoke(args=["create-chair", "New@Example.se", "--name", "Ny"],
+                           input="a long enough password\na long enough password\n")
+    assert result.exit_code == 0, result.output
+    assert query(lambda s: s.scalar(select(Chair.email))) == "new@example.se"
+    again = runner.invoke(args=["create-chair", "new@example.se"],
+                          input="a long enough password\na long enough password\n")
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_create_chair_refuses_short_password(runner, query):
+    result = runner.invoke(args=["create-chair", "x@example.se"], input="short\nshort\n")
+    assert result.exit_code != 0
+    assert query(lambda s: s.scalar(select(func.count(Chair.id)))) == 0
+
+
+def test_installed_command_migrates_seeds_and_lists(tmp_path):
+    """Run the real console script against a new instance folder, as `make run` does."""
+    exe = Path(sys.executable).with_name("sip-meeting")
+    env = {**os.environ, "SIP_MEETING_INSTANCE_PATH": str(tmp_path)}
+    env.pop("SIP_MEETING_DATABASE_URL", None)
+    for args in (["db", "upgrade"], ["demo"]):
+        subprocess.run([exe, *args], env=env, check=True, capture_output=True, timeout=60)
+    listed = subprocess.run([exe, "meetings", "--json"], env=env, check=True,
+                            capture_output=True, text=True, timeout=60)
+    rows = json.loads(listed.stdout)
+    assert [r["child_name"] for r in rows] == ["Alva"] and rows[0]["status"] == "draft"
+    assert (tmp_path / "sip_meeting.sqlite").exists() and (tmp_path / "secret_key").exists()
