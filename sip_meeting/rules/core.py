@@ -1,0 +1,90 @@
+"""The engine's value types: findings, rule texts and the loaded rule set."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+LANGS = ("sv", "en")
+SEVERITIES = ("blocker", "warning", "advice")
+PLACEHOLDERS = frozenset({"phrase", "party", "count"})
+
+
+class RuleError(Exception):
+    """A rules file is missing, unreadable or invalid; the text names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the chair may want to ask about, pointing at a plan item and maybe a span."""
+
+    rule: str
+    severity: str
+    section: str
+    item_id: int | None
+    field: str
+    start: int | None
+    end: int | None
+    phrase: str
+    message: str
+    suggestion: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the finding as a plain dict, ready for JSON."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RuleText:
+    """A rule's severities and its message and suggestion in every reader language."""
+
+    severity: str
+    severity_at_close: str
+    message: dict[str, str]
+    suggestion: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A text-level hit: rule id and character offsets into the checked text."""
+
+    rule: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A validated, compiled rule set: thresholds, texts, word lists and text detectors."""
+
+    thresholds: dict[str, int]
+    texts: dict[str, RuleText]
+    words: dict[str, frozenset[str]]
+    detector: Any
+    vague_time: re.Pattern[str]
+    sources: tuple[str, ...] = field(default=())
+
+    def severity(self, rule: str, at_close: bool = False) -> str:
+        """Return the rule's severity, using the stricter one when the plan is being closed."""
+        text = self.texts[rule]
+        return text.severity_at_close if at_close else text.severity
+
+    def finding(self, rule: str, lang: str, *, at_close: bool = False, **where: Any) -> Finding:
+        """Build a finding for `rule` worded for a reader of `lang`."""
+        params = {"phrase": where.get("phrase", ""), "party": where.pop("party", ""),
+                  "count": where.pop("count", "")}
+        text = self.texts[rule]
+        lang = lang if lang in LANGS else LANGS[0]
+        return Finding(
+            rule=rule,
+            severity=self.severity(rule, at_close),
+            section=where.get("section", "plan"),
+            item_id=where.get("item_id"),
+            field=where.get("field", ""),
+            start=where.get("start"),
+            end=where.get("end"),
+            phrase=params["phrase"],
+            message=text.message[lang].format(**params),
+            suggestion=text.suggestion[lang].format(**params),
+        )

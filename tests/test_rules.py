@@ -1,0 +1,295 @@
+"""The plan-rule engine: each rule's must-flag and must-not-flag cases, loading and overrides."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from sip_meeting.rules import (
+    RULE_IDS,
+    RuleError,
+    accepted_conditions,
+    blocking,
+    check_plan,
+    completeness,
+    default_rules,
+    lint_text,
+    load_rules,
+)
+
+TODAY = datetime.date(2030, 1, 10)
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return default_rules()
+
+
+def good_plan() -> dict:
+    """Return a complete plan that draws no findings at all."""
+    return {
+        "participants": [
+            {"id": 1, "name": "Sara", "organisation": "", "role": "guardian",
+             "principal": "family"},
+            {"id": 2, "name": "Anna Berg", "organisation": "Skolan", "role": "professional",
+             "principal": "municipality"},
+        ],
+        "sections": {"strengths": "Hen är nyfiken.", "lead_principal": "municipality",
+                     "lead_person": "Anna Berg", "followup_date": "2030-05-01",
+                     "child_participation": "present", "child_views_brought_by": "",
+                     "child_told_by": "Anna Berg"},
+        "goals": [{"id": 3, "kind": "short", "text": "Hen är i skolan varje dag."}],
+        "actions": [action(7)],
+        "consents": [{"id": 2, "given_by": "Sara", "form": "oral", "given_at": "2030-01-10",
+                      "organisations": "Skolan, BUP", "information": "Skolgång", "exclusions": ""}],
+        "overrides": [],
+    }
+
+
+def action(id_: int, **changes) -> dict:
+    base = {"id": id_, "what": "Anna bokar ett möte med elevhälsan.",
+            "responsible_participant_id": 2, "responsible": "", "organisation": "Skolan",
+            "principal": "municipality", "due_date": "2030-02-01", "decision_date": "",
+            "when_note": "", "status": "planned", "goal_id": 3, "depends_on_id": None,
+            "family_part": "", "condition_fallback": ""}
+    base.update(changes)
+    return base
+
+
+def rules_of(findings) -> list[str]:
+    return sorted(f.rule for f in findings)
+
+
+def test_good_plan_has_no_findings(rules):
+    assert check_plan(good_plan(), rules, today=TODAY) == []
+
+
+ACTION_CASES = [
+    ({"what": ""}, ["action_what"]),
+    ({"what": "Kolla."}, ["action_what"]),
+    ({"what": "stöd"}, ["action_what"]),
+    ({"what": "Support"}, ["action_what"]),
+    ({"what": "Kolla med BUP vilka tider som finns."}, []),
+    ({"responsible_participant_id": None}, ["action_who"]),
+    ({"responsible_participant_id": 99}, ["action_who"]),
+    ({"responsible_participant_id": None, "responsible": "Vi"}, ["who_unnamed"]),
+    ({"responsible_participant_id": None, "responsible": "alla"}, ["who_unnamed"]),
+    ({"responsible_participant_id": None, "responsible": "someone"}, ["who_unnamed"]),
+    ({"responsible_participant_id": None, "responsible": "Skolan"}, ["who_unnamed"]),
+    ({"responsible_participant_id": None, "responsible": "BUP"}, ["who_unnamed"]),
+    ({"responsible_participant_id": None, "responsible": "mentor"}, ["who_role"]),
+    ({"responsible_participant_id": None, "responsible": "Karin Ek, BUP"}, []),
+    ({"due_date": ""}, ["action_when"]),
+    ({"due_date": "", "decision_date": "2030-03-01"}, []),
+    ({"due_date": "2030-01-01"}, ["date_past"]),
+    ({"due_date": "1 mars"}, ["action_when", "date_format"]),
+    ({"due_date": "", "what": "Anna bokar möte snarast."}, ["action_when", "vague_time"]),
+    ({"due_date": "", "when_note": "efter sommaren"}, ["action_when", "vague_time"]),
+    ({"what": "Anna bokar möte snarast."}, []),
+    ({"what": "Anna ringer hem om hen inte kommer."}, ["conditional"]),
+    ({"what": "Anna ringer hem om hen inte kommer.", "condition_fallback": "Mentor ringer."}, []),
+    ({"what": "Anna ansöker om assistans."}, []),
+    ({"what": "Anna ger läxhjälp vid behov."}, ["hedge"]),
+    ({"principal": ""}, ["action_principal"]),
+    ({"goal_id": None}, ["action_goal"]),
+    ({"goal_id": 42}, ["action_goal"]),
+    ({"status": "done", "what": "", "due_date": "2020-01-01"}, []),
+    ({"status": "cancelled", "responsible_participant_id": None}, []),
+]
+
+
+@pytest.mark.parametrize(("changes", "expected"), ACTION_CASES)
+def test_action_rules(rules, changes, expected):
+    plan = good_plan()
+    plan["actions"] = [action(7, **changes)]
+    assert rules_of(check_plan(plan, rules, today=TODAY)) == expected
+
+
+SECTION_CASES = [
+    ("lead_principal", "", False, "lead_principal", "advice"),
+    ("lead_principal", "", True, "lead_principal", "blocker"),
+    ("lead_person", "", False, "lead_person", "warning"),
+    ("followup_date", "", False, "followup_date", "warning"),
+    ("followup_date", "", True, "followup_date", "blocker"),
+    ("followup_date", "snart", True, "followup_date", "blocker"),
+    ("child_participation", "", False, "child_participation", "warning"),
+    ("child_participation", "views_brought", False, "child_participation", "warning"),
+    ("child_told_by", "", False, "child_participation", "warning"),
+    ("strengths", " ", False, "strengths", "advice"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "at_close", "rule", "severity"), SECTION_CASES)
+def test_section_rules(rules, key, value, at_close, rule, severity):
+    plan = good_plan()
+    plan["sections"][key] = value
+    findings = check_plan(plan, rules, today=TODAY, at_close=at_close)
+    assert [(f.rule, f.severity, f.section) for f in findings] == [(rule, severity, "sections")]
+
+
+@pytest.mark.parametrize(("consents", "at_close", "severity"), [
+    ([], False, "warning"),
+    ([], True, "blocker"),
+    ([{"id": 1, "given_by": "Sara", "form": "", "organisations": "BUP", "information": "x"}],
+     True, "blocker"),
+    ([{"id": 1, "given_by": "Sara", "form": "written", "organisations": "BUP",
+       "information": "Hälsa"}], True, None),
+])
+def test_consent(rules, consents, at_close, severity):
+    plan = good_plan()
+    plan["consents"] = consents
+    found = [f.severity for f in check_plan(plan, rules, today=TODAY, at_close=at_close)
+             if f.rule == "consent"]
+    assert found == ([severity] if severity else [])
+
+
+@pytest.mark.parametrize(("n", "who", "expected"), [
+    (3, {"responsible_participant_id": 1}, []),
+    (4, {"responsible_participant_id": 1}, ["load_family"]),
+    (4, {"principal": "family"}, ["load_family"]),
+    (5, {}, []),
+    (6, {}, ["load_party"]),
+    (6, {"responsible_participant_id": None, "responsible": "Karin Ek", "organisation": "BUP"},
+     ["load_party"]),
+])
+def test_load(rules, n, who, expected):
+    plan = good_plan()
+    plan["actions"] = [action(10 + i, **who) for i in range(n)]
+    plan["actions"].append(action(99, status="done", **who))
+    found = [f for f in check_plan(plan, rules, today=TODAY) if f.rule.startswith("load_")]
+    assert rules_of(found) == expected
+    if found:
+        assert str(n) in found[0].message
+
+
+@pytest.mark.parametrize(("first", "second", "flagged"), [
+    ({"due_date": "2030-03-01"}, {"due_date": "2030-02-01"}, True),
+    ({"due_date": "2030-01-20"}, {"due_date": "2030-02-01"}, False),
+    ({"due_date": "2030-03-01", "status": "done"}, {"due_date": "2030-02-01"}, False),
+])
+def test_dependency_order(rules, first, second, flagged):
+    plan = good_plan()
+    plan["actions"] = [action(1, **first), action(2, depends_on_id=1, **second)]
+    found = [f for f in check_plan(plan, rules, today=TODAY) if f.rule == "dependency_order"]
+    assert [(f.item_id, f.phrase) for f in found] == ([(2, "2030-03-01")] if flagged else [])
+
+
+def test_messages_follow_reader_language(rules):
+    plan = good_plan()
+    plan["actions"] = [action(7, responsible_participant_id=None)]
+    [sv] = check_plan(plan, rules, today=TODAY)
+    [en] = check_plan(plan, rules, lang="en", today=TODAY)
+    assert sv.message == "Vem gör detta?"
+    assert en.message == "Who will do this?"
+    assert en.to_dict()["item_id"] == 7
+
+
+def test_blocking_honours_overrides_with_reason(rules):
+    plan = good_plan()
+    plan["sections"]["followup_date"] = ""
+    findings = check_plan(plan, rules, today=TODAY, at_close=True)
+    assert rules_of(blocking(findings, [])) == ["followup_date"]
+    assert blocking(findings, [{"rule": "followup_date", "reason": ""}]) != []
+    assert blocking(findings, [{"rule": "followup_date", "reason": "Planen avslutas."}]) == []
+    assert completeness({**plan, "overrides": [{"rule": "followup_date", "reason": "x"}]},
+                        findings)["overridden"] == 1
+
+
+def test_completeness(rules):
+    plan = good_plan()
+    assert completeness(plan, check_plan(plan, rules, today=TODAY))["percent"] == 100
+    plan["sections"]["lead_principal"] = ""
+    plan["actions"] = [action(7, due_date="")]
+    result = completeness(plan, check_plan(plan, rules, today=TODAY, at_close=True))
+    assert result == {"percent": 81, "blockers": 2, "warnings": 0, "advice": 0, "overridden": 0}
+
+
+def test_accepted_conditions(rules):
+    plan = good_plan()
+    plan["actions"] = [action(7, what="Anna ringer om hen inte kommer.", condition_fallback="X")]
+    assert accepted_conditions(plan, rules) == [
+        {"action_id": 7, "what": "Anna ringer om hen inte kommer.", "phrase": "om",
+         "fallback": "X"}]
+
+
+LINT_CASES = [
+    ("Om hen inte kommer ringer mentor hem.", [("conditional", "Om")]),
+    ("Kommer hen inte till skolan kontaktar mentor föräldrarna.", [("conditional", "Kommer")]),
+    ("Should the child be absent, the mentor calls.", [("conditional", "Should")]),
+    ("Skolan erbjuder läxhjälp om möjligt.", [("hedge", "om möjligt")]),
+    ("Mentor ringer om det behövs.", [("hedge", "om det behövs")]),
+    ("Mentor frågar om hen vill vara med.", []),
+    ("Ny uppföljning om tre veckor.", []),
+    ("Även om hen är trött går hen dit.", []),
+    ("Check if the bus can come earlier.", []),
+    ("Even if it rains, they walk.", []),
+    ("Vi bokar ett möte.", [("vague_who", "Vi")]),
+    ("Mentor bokar ett möte snarast.", [("vague_time", "snarast")]),
+    ("", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LINT_CASES)
+def test_lint_text(rules, text, expected):
+    findings = lint_text(text, rules, "en")
+    assert [(f.rule, f.phrase) for f in findings] == expected
+    for f in findings:
+        assert text[f.start:f.end] == f.phrase
+
+
+def test_every_rule_has_both_languages(rules):
+    assert set(rules.texts) == set(RULE_IDS)
+    for text in rules.texts.values():
+        assert set(text.message) == set(text.suggestion) == {"sv", "en"}
+
+
+BAD_FILES = [
+    ("[thresholds]\nfamily = 0\n", "thresholds.family must be a positive integer"),
+    ("[thresholds]\nfamily = true\n", "thresholds.family must be a positive integer"),
+    ("[thresholds]\nchildren = 2\n", "unknown key thresholds.children"),
+    ("[rules.nope]\nseverity = 'advice'\n", "unknown key rules.nope"),
+    ("[rules.hedge]\nseverity = 'fatal'\n", "rules.hedge.severity must be one of"),
+    ("[rules.hedge]\nmessage.sv = 'Hm?'\n", "rules.hedge.message is missing language en"),
+    ("[rules.hedge]\nmessage = {sv = '{who}?', en = '{who}?'}\n", "unknown placeholder who"),
+    ("[hedge]\nphrases = ['kanske', 3]\n", "hedge.phrases must be a list of non-empty strings"),
+    ("[conditional.om_rules]\nnot_before = ['(att']\n", "bad regular expression"),
+    ("thresholds = [\n", "rules file"),
+]
+
+
+@pytest.mark.parametrize(("content", "problem"), BAD_FILES)
+def test_bad_rule_files_name_file_and_problem(tmp_path: Path, content, problem):
+    path = tmp_path / "kommun.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(RuleError) as err:
+        load_rules(path)
+    assert str(path) in str(err.value)
+    assert problem in str(err.value)
+
+
+def test_missing_override_path_names_it(tmp_path: Path):
+    with pytest.raises(RuleError, match="nothing.toml"):
+        load_rules(tmp_path / "nothing.toml")
+
+
+def test_municipality_override_changes_threshold_and_message(tmp_path: Path):
+    (tmp_path / "a.toml").write_text("[thresholds]\nfamily = 1\n", encoding="utf-8")
+    (tmp_path / "b.toml").write_text(
+        "[rules.load_family]\nmessage = {sv = 'Många uppgifter: {count}.', "
+        "en = 'Many tasks: {count}.'}\n", encoding="utf-8")
+    rules = load_rules(tmp_path)
+    plan = good_plan()
+    plan["actions"] = [action(i, responsible_participant_id=1) for i in (1, 2)]
+    found = [f for f in check_plan(plan, rules, today=TODAY) if f.rule == "load_family"]
+    assert [(f.message, f.severity) for f in found] == [("Många uppgifter: 2.", "warning")]
+    assert default_rules().thresholds["family"] == 3
+
+
+def test_override_of_a_word_list_changes_detection(tmp_path: Path):
+    path = tmp_path / "kommun.toml"
+    path.write_text("[hedge]\nphrases = ['typ']\n", encoding="utf-8")
+    rules = load_rules(path)
+    assert [f.rule for f in lint_text("Mentor ringer typ varje vecka.", rules)] == ["hedge"]
+    assert lint_text("Mentor ringer kanske.", rules) == []
