@@ -15,9 +15,11 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from .db import atomic, db_session
-from .extensions import socketio
 from .demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+from .extensions import socketio
+from .glossary_cli import glossary
 from .models import Chair, Meeting
+from .rules.cli import lint
 from .security import hash_password
 
 db_group = AppGroup("db", help="Create and migrate the database.")
@@ -118,5 +120,5 @@ def serve(host: str, port: int) -> None:
 def init_app(app: Flask) -> None:
     """Register the commands on the app's command line."""
     app.cli.add_command(db_group)
-    for cmd in (create_chair, demo, meetings, serve):
+    for cmd in (create_chair, demo, meetings, serve, lint, glossary):
         app.cli.add_command(cmd)
