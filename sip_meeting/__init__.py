@@ -8,6 +8,7 @@ from flask import Flask
 
 from . import access, cli, db, errors, i18n, logs, views
 from .config import load_config
+from .events import LiveNamespace
 from .extensions import csrf, limiter, socketio
 
 
@@ -31,4 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
     )
+    # Registered after init_app so that it binds to this app's server (and wins over any
+    # namespace a previous app of the same process registered).
+    socketio.on_namespace(LiveNamespace("/live"))
     return app

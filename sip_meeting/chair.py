@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import planning
+from . import live, planning
 from .access import chair_meeting, require_chair
 from .db import atomic, db_session
+from .extensions import socketio
 from .forms import ConfirmForm, MeetingForm, ParticipantForm, PlanForm
 from .invitations import join_url, qr_svg
 from .models import Meeting, Participant, Plan
@@ -180,11 +183,16 @@ def remove_participant(meeting_id: int, participant_id: int):
 def set_status(meeting_id: int, status: str):
     """Open the lobby, take the meeting back to draft, start it or end it."""
     meeting = chair_meeting(meeting_id)
-    if status not in planning.STATUS_FLOW or not ConfirmForm().validate_on_submit():
+    if status not in live.STATUS_FLOW or not ConfirmForm().validate_on_submit():
         abort(404)
+    actor = live.Actor(meeting.id, chair=g.chair)
     try:
         with atomic() as session:
-            planning.set_status(session, g.chair, meeting, status)
-    except planning.SetupError as err:
-        _setup_error(err)
+            event = live.apply(session, actor, f"http-{uuid.uuid4()}", live.set_status(status))
+    except live.LiveError:
+        flash(SETUP_MESSAGES["status"](), "error")
+    else:
+        socketio.emit("op", event, to=f"meeting:{meeting.id}", namespace="/live")
+    if status == "live":
+        return redirect(url_for("room.console", meeting_id=meeting.id))
     return redirect(url_for("chair.meeting", meeting_id=meeting.id))

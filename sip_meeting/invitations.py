@@ -20,8 +20,14 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from markupsafe import Markup
 
-from .access import chair_meeting, participant_for_token, remember_participant, \
-    session_participant, session_token
+from .access import (
+    chair_meeting,
+    participant_for_token,
+    remember_participant,
+    require_chair,
+    session_participant,
+    session_token,
+)
 from .db import db_session
 from .forms import ConfirmForm
 from .meeting_order import meeting_order
@@ -86,16 +92,14 @@ def _render_invitation(meeting: Meeting, participant: Participant | None):
 @bp.get("/meetings/<int:meeting_id>/invitation")
 def chair_invitation(meeting_id: int):
     """Show the chair the invitation as participants see it."""
-    if g.get("chair") is None:
-        abort(404)
-    return _render_invitation(chair_meeting(meeting_id), None)
+    return require_chair() or _render_invitation(chair_meeting(meeting_id), None)
 
 
 @bp.post("/meetings/<int:meeting_id>/participants/<int:participant_id>/invitation.ics")
 def chair_ics(meeting_id: int, participant_id: int):
     """Give the chair a participant's calendar file, carrying the link just shown."""
     if g.get("chair") is None:
-        abort(404)
+        abort(404)  # a download link is never a place to log in from
     meeting = chair_meeting(meeting_id)
     participant = db_session().get(Participant, participant_id)
     token = request.form.get("token", "")
@@ -113,7 +117,7 @@ def join(token: str):
     if participant is None:
         return render_template("bad_link.html"), 404
     remember_participant(participant, token)
-    return redirect(url_for("invite.participant_home", meeting_id=participant.meeting_id))
+    return redirect(url_for("room.device", meeting_id=participant.meeting_id))
 
 
 def _participant_or_404(meeting_id: int) -> Participant:
@@ -123,8 +127,8 @@ def _participant_or_404(meeting_id: int) -> Participant:
     return participant
 
 
-@bp.get("/m/<int:meeting_id>")
-def participant_home(meeting_id: int):
+@bp.get("/m/<int:meeting_id>/invitation")
+def participant_invitation(meeting_id: int):
     """Show a participant their meeting's invitation."""
     participant = _participant_or_404(meeting_id)
     return _render_invitation(participant.meeting, participant)

@@ -136,6 +136,8 @@ class Meeting(Versioned, Base):
     prepare: Mapped[str] = mapped_column(Text, default="")
     step: Mapped[int] = mapped_column(Integer, default=0)
     seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Who has spoken in each step's round: {"<step index>": [participant ids]}.
+    spoken: Mapped[dict[str, list[int]]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -167,6 +169,8 @@ class Participant(Base):
     token_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attendance: Mapped[str] = mapped_column(String(10), default="invited")
+    # Open live connections of this participant, over all server processes.
+    connections: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants")

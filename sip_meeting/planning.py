@@ -150,21 +150,3 @@ def revoke_link(session: Session, chair: Chair, participant: Participant) -> Non
     audit(session, chair, "participant", participant.id, "link", "issued", "revoked",
           plan_id=participant.meeting.plan_id, meeting_id=participant.meeting_id)
     session.flush()
-
-
-STATUS_FLOW = {"draft": ("open",), "open": ("draft", "live"), "live": ("closed",), "closed": ()}
-
-
-def set_status(session: Session, chair: Chair, meeting: Meeting, status: str) -> None:
-    """Move a meeting along draft → open → live → closed."""
-    if status not in STATUS_FLOW[meeting.status]:
-        raise SetupError("status")
-    before = meeting.status
-    meeting.status = status
-    if status == "live" and meeting.started_at is None:
-        meeting.started_at = utcnow()
-    if status == "closed":
-        meeting.closed_at = utcnow()
-    audit(session, chair, "meeting", meeting.id, "status", before, status,
-          plan_id=meeting.plan_id, meeting_id=meeting.id)
-    session.flush()

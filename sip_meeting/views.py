@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import auth, chair, invitations
+from . import auth, chair, invitations, room
 from .i18n import format_when
 from .models import Participant
 
@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(chair.bp)
     app.register_blueprint(invitations.bp)
+    app.register_blueprint(room.bp)
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.globals["family_first"] = family_first
     app.after_request(add_security_headers)

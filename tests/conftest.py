@@ -177,3 +177,102 @@ def query(app):
             return fn(db_session())
 
     return run
+
+
+class LiveClient:
+    """A browser in a live meeting: its own cookies (HTTP) and its socket."""
+
+    def __init__(self, app, meeting_id: int, view: str, http):
+        from sip_meeting.extensions import socketio
+
+        self.meeting_id = meeting_id
+        self.http = http
+        self.socket = socketio.test_client(app, namespace="/live", flask_test_client=http,
+                                           auth={"meeting": meeting_id, "view": view})
+        self._counter = 0
+
+    def call(self, event: str, payload=None):
+        """Emit an event and return its acknowledgement."""
+        return self.socket.emit(event, payload if payload is not None else {},
+                                namespace="/live", callback=True)
+
+    def op(self, event: str, **payload):
+        """Emit an operation with a fresh op_id and return its acknowledgement."""
+        self._counter += 1
+        payload.setdefault("op_id", f"{id(self)}-{self._counter}")
+        return self.call(event, payload)
+
+    def received(self, name: str | None = None) -> list:
+        """Return (and forget) the events received since the last call."""
+        events = self.socket.get_received("/live")
+        return [e["args"][0] for e in events if name is None or e["name"] == name]
+
+    def snapshot(self) -> dict:
+        """Sync from nothing and return the full state."""
+        return self.call("sync", {"last_seq": None})["snapshot"]
+
+
+@pytest.fixture
+def live(app, make_chair, make_meeting, make_participant):
+    """A live meeting with a chair console, a wall and a helper to join participants."""
+    chair_http = app.test_client()
+    make_chair()
+    chair_http.post("/login", data={"email": "chair@example.se", "password": CHAIR_PASSWORD})
+    meeting = make_meeting()
+
+    class Live:
+        def __init__(self):
+            self.meeting = meeting
+            self.chair = LiveClient(app, meeting.id, "console", chair_http)
+
+        def wall(self) -> LiveClient:
+            return LiveClient(app, meeting.id, "wall", chair_http)
+
+        def join(self, name: str = "Sara Berg", role: str = "guardian", principal: str = "family",
+                 admit: bool = True, **fields) -> LiveClient:
+            participant, token = make_participant(meeting, name=name, role=role,
+                                                  principal=principal, **fields)
+            http = app.test_client()
+            http.get(f"/j/{token}")
+            client = LiveClient(app, meeting.id, "device", http)
+            client.participant_id = participant.id
+            client.token = token
+            if admit:
+                assert self.chair.op("admit", participant_id=participant.id)["ok"]
+                client.received()
+            return client
+
+        def start(self):
+            assert self.chair.op("start")["ok"]
+
+    return Live()
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines(monkeypatch):
+    """Close every connection pool a test's apps opened, so no connection outlives its test."""
+    import sip_meeting.db as db_module
+
+    engines = []
+    original = db_module.make_engine
+
+    def tracking(url: str):
+        engine = original(url)
+        engines.append(engine)
+        return engine
+
+    monkeypatch.setattr(db_module, "make_engine", tracking)
+    yield
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """Run a real server process with the demo seeded; stopped after the test."""
+    from live_server import LiveServer
+
+    server = LiveServer(tmp_path / "instance")
+    server.start()
+    yield server
+    server.stop()

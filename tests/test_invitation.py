@@ -20,7 +20,7 @@ def _meeting_with_guest(make_meeting, make_participant):
 def test_invitation_page_shows_what_a_participant_needs(client, make_meeting, make_participant):
     meeting, token = _meeting_with_guest(make_meeting, make_participant)
     client.get(f"/j/{token}")
-    body = client.get(f"/m/{meeting.id}").get_data(as_text=True)
+    body = client.get(f"/m/{meeting.id}/invitation").get_data(as_text=True)
     for expected in ("Kallelse till SIP-möte för Alva", "Planera stödet", "Skolan",
                      "Så går mötet till", "Inledning", "Aktuell situation", "Behov",
                      "Sammanfattning", "Avslutning", "Karin Holm", "Solskolan",
@@ -83,7 +83,7 @@ def test_english_invitation_for_english_speaking_participant(client, make_meetin
     meeting = make_meeting()
     _, token = make_participant(meeting, name="Ahmed Berg", language="en")
     client.get(f"/j/{token}")
-    body = client.get(f"/m/{meeting.id}").get_data(as_text=True)
+    body = client.get(f"/m/{meeting.id}/invitation").get_data(as_text=True)
     assert "Invitation to a SIP meeting for Alva" in body and 'lang="en"' in body
     assert "Current situation" in body
     event = _parse_event(client.get(f"/m/{meeting.id}/invitation.ics").data)

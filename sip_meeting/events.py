@@ -1,0 +1,297 @@
+"""Socket events of a live meeting: check who is asking, run one operation, broadcast.
+
+Every handler re-reads the caller from the database, so a revoked link, a removed participant
+or a chair who no longer owns the meeting is refused at the next event, not only at connect.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request, session
+from flask_babel import force_locale
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
+from sqlalchemy import select, update
+
+from . import live
+from .access import link_expired, participant_for_token
+from .db import atomic, db_session
+from .fields import InvalidValue
+from .live_messages import error_message
+from .models import Chair, Meeting, Operation, Participant
+from .security import hash_token
+from .snapshot import lobby_snapshot, snapshot
+
+MAX_CATCH_UP = 500
+VIEWS = ("device", "console", "wall")
+
+
+@dataclass
+class Connection:
+    """What a socket proved at connect: which meeting, through which view, as whom."""
+
+    meeting_id: int
+    view: str
+    lang: str
+    chair_id: int | None = None
+    participant_id: int | None = None
+    token_hash: str | None = None
+
+
+def meeting_room(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}"
+
+
+def chair_room(meeting_id: int) -> str:
+    return f"chair:{meeting_id}"
+
+
+def person_room(participant_id: int) -> str:
+    return f"participant:{participant_id}"
+
+
+class LiveNamespace(Namespace):
+    """The `/live` namespace: one instance serves every meeting of this process."""
+
+    def __init__(self, namespace: str = "/live") -> None:
+        super().__init__(namespace)
+        self.connections: dict[str, Connection] = {}
+        # Serialises operations per meeting inside this process so that broadcasts leave in
+        # the order their sequence numbers were committed.
+        self.locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+
+    # -- connecting ----------------------------------------------------------------------
+
+    def on_connect(self, auth: Any = None) -> None:
+        """Admit the socket to its meeting's rooms, or refuse it."""
+        conn = self._authenticate(auth if isinstance(auth, dict) else {})
+        self.connections[request.sid] = conn
+        if conn.participant_id is None:
+            join_room(meeting_room(conn.meeting_id))
+            join_room(chair_room(conn.meeting_id))
+            return
+        join_room(person_room(conn.participant_id))
+        participant = self._count_connection(conn.participant_id, +1)
+        if participant.admitted_at is not None:
+            join_room(meeting_room(conn.meeting_id))
+        self._announce_presence(participant)
+
+    def _authenticate(self, auth: dict[str, Any]) -> Connection:
+        meeting_id, view = auth.get("meeting"), auth.get("view")
+        lang = session.get("lang")
+        if isinstance(meeting_id, int) and view in VIEWS:
+            meeting = db_session().get(Meeting, meeting_id)
+            chair_id = session.get("chair_id")
+            if meeting is not None and view != "device" and meeting.chair_id == chair_id:
+                chair = db_session().get(Chair, chair_id)
+                return Connection(meeting_id, view, lang or chair.locale or "sv", chair_id=chair_id)
+            token = session.get("tokens", {}).get(str(meeting_id))
+            participant = participant_for_token(token) if token and view == "device" else None
+            if participant is not None and participant.meeting_id == meeting_id:
+                return Connection(meeting_id, view, lang or participant.language,
+                                  participant_id=participant.id, token_hash=hash_token(token))
+        with force_locale(lang or "sv"):
+            raise ConnectionRefusedError(
+                {"code": "forbidden", "message": error_message("forbidden")})
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        """Forget the socket and tell the room that a participant left."""
+        conn = self.connections.pop(request.sid, None)
+        if conn is not None and conn.participant_id is not None:
+            participant = self._count_connection(conn.participant_id, -1)
+            if participant is not None:
+                self._announce_presence(participant)
+
+    def _count_connection(self, participant_id: int, delta: int) -> Participant | None:
+        with atomic() as s:
+            s.execute(update(Participant).where(Participant.id == participant_id).values(
+                connections=Participant.connections + delta))
+            participant = s.get(Participant, participant_id, populate_existing=True)
+            if participant is not None and participant.connections < 0:
+                participant.connections = 0
+        return participant
+
+    def _announce_presence(self, participant: Participant) -> None:
+        emit("presence", {"participant_id": participant.id,
+                          "connected": participant.connections > 0},
+             to=meeting_room(participant.meeting_id))
+        if participant.admitted_at is None:
+            self._send_lobby(participant.meeting_id)
+
+    def _send_lobby(self, meeting_id: int) -> None:
+        waiting = db_session().scalars(select(Participant).where(
+            Participant.meeting_id == meeting_id, Participant.admitted_at.is_(None),
+            Participant.connections > 0)).all()
+        emit("lobby", {"waiting": [{"id": p.id, "name": p.name, "role": p.role,
+                                    "organisation": p.organisation} for p in waiting]},
+             to=chair_room(meeting_id))
+
+    # -- who is asking -------------------------------------------------------------------
+
+    def _actor(self) -> tuple[Connection, live.Actor]:
+        """Re-check the caller against the database; raise LiveError if they lost access."""
+        conn = self.connections.get(request.sid)
+        if conn is None:
+            raise live.LiveError("forbidden")
+        if conn.chair_id is not None:
+            meeting = db_session().get(Meeting, conn.meeting_id)
+            if meeting is None or meeting.chair_id != conn.chair_id:
+                raise live.LiveError("forbidden")
+            return conn, live.Actor(conn.meeting_id, chair=db_session().get(Chair, conn.chair_id))
+        participant = db_session().get(Participant, conn.participant_id)
+        if (participant is None or participant.token_hash != conn.token_hash
+                or participant.token_revoked_at is not None
+                or link_expired(participant.meeting)):
+            raise live.LiveError("forbidden")
+        return conn, live.Actor(conn.meeting_id, participant=participant)
+
+    def _admitted_actor(self) -> tuple[Connection, live.Actor]:
+        conn, actor = self._actor()
+        if actor.participant is not None and actor.participant.admitted_at is None:
+            raise live.LiveError("forbidden", "not_admitted")
+        return conn, actor
+
+    def _refuse(self, conn: Connection | None, error: Exception, payload: Any) -> dict[str, Any]:
+        """Turn a refusal into a translated acknowledgement for this caller alone."""
+        if isinstance(error, InvalidValue):
+            error = live.LiveError("too_large" if error.args[0] == "too_long" else "invalid",
+                                   error.args[0], **error.args[1])
+        with force_locale(conn.lang if conn else "sv"):
+            answer = {"ok": False, "code": error.code,
+                      "message": error_message(error.key, **error.params)}
+        if error.code == "conflict" and isinstance(payload, dict):
+            answer.update(error.extra, entity=payload.get("entity"), id=payload.get("id"),
+                          field=payload.get("field"))
+        return answer
+
+    # -- running operations --------------------------------------------------------------
+
+    def _run(self, payload: Any, build: Any) -> dict[str, Any]:
+        """Check the caller, apply one operation, commit, broadcast, then acknowledge."""
+        conn = self.connections.get(request.sid)
+        try:
+            if not isinstance(payload, dict):
+                raise live.LiveError("invalid", "bad_payload")
+            conn, actor = self._admitted_actor()
+            with self.locks[conn.meeting_id]:
+                try:
+                    with atomic() as s:
+                        event = live.apply(s, actor, payload.get("op_id"), build(payload))
+                except live.NoChange as unchanged:
+                    return unchanged.answer
+                emit("op", event, to=meeting_room(conn.meeting_id))
+        except (live.LiveError, InvalidValue) as error:
+            return self._refuse(conn, error, payload)
+        self._after(event)
+        return {"ok": True, "seq": event["seq"], **live.ack_of(event)}
+
+    def _after(self, event: dict[str, Any]) -> None:
+        """Move admitted or dismissed participants' sockets between the lobby and the room."""
+        conn = self.connections[request.sid]
+        if event["kind"] == "admitted":
+            for p in event["participants"]:
+                # Sockets of this process join the room at once; others join on their `sync`.
+                self._move_sockets(p["id"], join_room)
+                emit("admitted", {}, to=person_room(p["id"]))
+            self._send_lobby(conn.meeting_id)
+        elif event["kind"] == "dismissed":
+            self._move_sockets(event["participant_id"], leave_room)
+            emit("dismissed", {}, to=person_room(event["participant_id"]))
+            self._send_lobby(conn.meeting_id)
+
+    def _move_sockets(self, participant_id: int, move: Any) -> None:
+        for sid, other in list(self.connections.items()):
+            if other.participant_id == participant_id:
+                move(meeting_room(other.meeting_id), sid=sid)
+
+    # -- events --------------------------------------------------------------------------
+
+    def on_sync(self, payload: Any = None) -> dict[str, Any]:
+        """Send what the caller missed since `last_seq`, or the whole state."""
+        conn = self.connections.get(request.sid)
+        try:
+            conn, actor = self._actor()
+        except live.LiveError as error:
+            return self._refuse(conn, error, payload)
+        meeting = db_session().get(Meeting, conn.meeting_id)
+        if actor.participant is not None and actor.participant.admitted_at is None:
+            leave_room(meeting_room(conn.meeting_id))
+            return {"ok": True, "seq": meeting.seq,
+                    "snapshot": lobby_snapshot(meeting, actor, conn.lang)}
+        join_room(meeting_room(conn.meeting_id))
+        last = payload.get("last_seq") if isinstance(payload, dict) else None
+        if isinstance(last, int) and not isinstance(last, bool) \
+                and 0 <= meeting.seq - last <= MAX_CATCH_UP:
+            ops = db_session().scalars(select(Operation.event).where(
+                Operation.meeting_id == meeting.id, Operation.seq > last
+            ).order_by(Operation.seq)).all()
+            if len(ops) == meeting.seq - last:
+                return {"ok": True, "seq": meeting.seq, "ops": list(ops)}
+        with force_locale(conn.lang):
+            return {"ok": True, "seq": meeting.seq,
+                    "snapshot": snapshot(meeting, actor, conn.lang, conn.view)}
+
+    def on_edit(self, payload: Any = None) -> dict[str, Any]:
+        """Change one field of the plan."""
+        return self._run(payload, lambda p: live.edit_field(
+            p.get("entity"), p.get("id"), p.get("field"), p.get("base_version"), p.get("base"),
+            p.get("value")))
+
+    def on_add_item(self, payload: Any = None) -> dict[str, Any]:
+        """Add a goal, an action or a consent."""
+        return self._run(payload, lambda p: live.add_item(p.get("entity"), p.get("values", {})))
+
+    def on_remove_item(self, payload: Any = None) -> dict[str, Any]:
+        """Remove a goal, an action or a consent."""
+        return self._run(payload, lambda p: live.remove_item(p.get("entity"), p.get("id")))
+
+    def on_move_item(self, payload: Any = None) -> dict[str, Any]:
+        """Move a goal, an action or a consent within its list."""
+        return self._run(payload, lambda p: live.move_item(p.get("entity"), p.get("id"),
+                                                           p.get("position")))
+
+    def on_admit(self, payload: Any = None) -> dict[str, Any]:
+        """Let a waiting participant, or everyone waiting, into the meeting."""
+        return self._run(payload, lambda p: live.admit(p.get("participant_id")))
+
+    def on_dismiss(self, payload: Any = None) -> dict[str, Any]:
+        """Send a participant back to the lobby."""
+        return self._run(payload, lambda p: live.dismiss(p.get("participant_id")))
+
+    def on_set_step(self, payload: Any = None) -> dict[str, Any]:
+        """Move the meeting to a step of its order."""
+        return self._run(payload, lambda p: live.set_step(p.get("step")))
+
+    def on_start(self, payload: Any = None) -> dict[str, Any]:
+        """Start the meeting."""
+        return self._run(payload, lambda p: live.set_status("live"))
+
+    def on_end(self, payload: Any = None) -> dict[str, Any]:
+        """End the meeting: no more edits are accepted."""
+        return self._run(payload, lambda p: live.set_status("closed"))
+
+    def on_mark_spoken(self, payload: Any = None) -> dict[str, Any]:
+        """Tick that a participant has spoken in this step's round."""
+        return self._run(payload, lambda p: live.mark_spoken(p.get("participant_id"),
+                                                             p.get("spoken")))
+
+    def on_typing(self, payload: Any = None) -> dict[str, Any]:
+        """Tell the others that someone is writing in a field (not stored)."""
+        conn = self.connections.get(request.sid)
+        try:
+            conn, actor = self._admitted_actor()
+            if not isinstance(payload, dict) or not actor.may_write(
+                    payload.get("entity"), payload.get("field")):
+                raise live.LiveError("forbidden", "read_only")
+        except live.LiveError as error:
+            return self._refuse(conn, error, payload)
+        emit("typing", {"entity": str(payload.get("entity"))[:20], "id": payload.get("id")
+                        if isinstance(payload.get("id"), int) else None,
+                        "field": str(payload.get("field"))[:40], "name": actor.name,
+                        "active": bool(payload.get("active"))},
+             to=meeting_room(conn.meeting_id), include_self=False)
+        return {"ok": True}
+

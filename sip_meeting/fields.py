@@ -1,0 +1,177 @@
+"""What can be edited live: every entity's fields with their type and limits.
+
+This table is the single place that decides which fields exist, how long a text may be and
+which values a choice accepts; the server validates against it and the browser renders from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .models import (
+    ACTION_STATUSES,
+    CHILD_PARTICIPATION,
+    CONSENT_FORMS,
+    GOAL_KINDS,
+    LEAD_PRINCIPALS,
+    PRINCIPALS,
+)
+
+MAX_ITEMS = {"goal": 30, "action": 100, "consent": 10}
+MAX_OP_ID = 64
+
+
+@dataclass(frozen=True)
+class Field:
+    """One editable field: its type ("text", "line", "date", "choice" or "ref") and limits."""
+
+    type: str
+    max: int = 0
+    choices: tuple[str, ...] = ()
+    ref: str = ""  # the entity a "ref" field points to
+
+    def describe(self) -> dict[str, Any]:
+        """Describe the field for the browser."""
+        out: dict[str, Any] = {"type": self.type}
+        if self.max:
+            out["max"] = self.max
+        if self.choices:
+            out["choices"] = list(self.choices)
+        if self.ref:
+            out["ref"] = self.ref
+        return out
+
+    @property
+    def mergeable(self) -> bool:
+        """Tell whether concurrent edits of this field can be merged line by line."""
+        return self.type == "text"
+
+
+def _text(n: int) -> Field:
+    return Field("text", n)
+
+
+def _line(n: int) -> Field:
+    return Field("line", n)
+
+
+DATE = Field("date")
+
+SCHEMA: dict[str, dict[str, Field]] = {
+    "meeting": {"questions": _text(4000)},
+    "plan": {
+        "situation_works": _text(4000),
+        "situation_difficult": _text(4000),
+        "child_voice": _text(4000),
+        "child_participation": Field("choice", choices=CHILD_PARTICIPATION),
+        "child_views_brought_by": _line(200),
+        "child_told_by": _line(200),
+        "strengths": _text(4000),
+        "lead_principal": Field("choice", choices=LEAD_PRINCIPALS),
+        "lead_person": _line(200),
+        "contact_between": _text(2000),
+        "followup_date": DATE,
+        "followup_form": _line(200),
+        "followup_convener": _line(200),
+    },
+    "goal": {"kind": Field("choice", choices=GOAL_KINDS), "text": _text(1000)},
+    "action": {
+        "what": _text(1000),
+        "responsible_participant_id": Field("ref", ref="participant"),
+        "responsible": _line(200),
+        "organisation": _line(120),
+        "principal": Field("choice", choices=PRINCIPALS),
+        "due_date": DATE,
+        "decision_date": DATE,
+        "when_note": _line(200),
+        "status": Field("choice", choices=ACTION_STATUSES),
+        "goal_id": Field("ref", ref="goal"),
+        "depends_on_id": Field("ref", ref="action"),
+        "family_part": _text(1000),
+        "condition_fallback": _text(1000),
+    },
+    "consent": {
+        "given_by": _line(200),
+        "form": Field("choice", choices=CONSENT_FORMS),
+        "given_at": DATE,
+        "organisations": _text(1000),
+        "information": _text(1000),
+        "exclusions": _text(1000),
+        "valid_until": DATE,
+    },
+}
+LIST_ENTITIES = ("goal", "action", "consent")
+# Fields a child may write: their own voice, in their own words.
+CHILD_FIELDS = {("plan", "child_voice")}
+
+
+class InvalidValue(ValueError):
+    """A value that does not fit its field; args[0] is a message key, args[1] its parameters."""
+
+
+def field_for(entity: str, name: str) -> Field:
+    """Return a field of the schema or raise InvalidValue."""
+    try:
+        return SCHEMA[entity][name]
+    except (KeyError, TypeError):
+        raise InvalidValue("unknown_field", {}) from None
+
+
+def clean(field: Field, value: Any) -> Any:
+    """Validate a value sent by a browser and convert it to what the database stores."""
+    if field.type in ("text", "line"):
+        if not isinstance(value, str):
+            raise InvalidValue("not_text", {})
+        value = _strip_controls(value, keep_newlines=field.type == "text")
+        if len(value) > field.max:
+            raise InvalidValue("too_long", {"max": field.max})
+        return value if field.type == "text" else value.strip()
+    if field.type == "choice":
+        if value not in ("", *field.choices):
+            raise InvalidValue("bad_choice", {})
+        return value
+    if field.type == "date":
+        return _clean_date(value)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue("bad_ref", {})
+    return value
+
+
+def _clean_date(value: Any) -> date | None:
+    if value in ("", None):
+        return None
+    if not isinstance(value, str) or len(value) != 10:
+        raise InvalidValue("bad_date", {})
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidValue("bad_date", {}) from None
+    if not 2000 <= day.year <= 2100:
+        raise InvalidValue("bad_date", {})
+    return day
+
+
+def _strip_controls(text: str, keep_newlines: bool) -> str:
+    """Drop control characters that would corrupt a document or a calendar file."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    allowed = {"\n", "\t"} if keep_newlines else set()
+    return "".join(c for c in text if c in allowed or (ord(c) >= 32 and ord(c) != 127))
+
+
+def to_wire(field: Field, value: Any) -> Any:
+    """Convert a stored value to what the browser receives."""
+    if field.type == "ref":
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else value
+
+
+def describe_schema() -> dict[str, dict[str, Any]]:
+    """Describe every entity's fields for the browser."""
+    return {entity: {name: f.describe() for name, f in fields.items()}
+            for entity, fields in SCHEMA.items()}

@@ -1,0 +1,41 @@
+"""Translated messages for refusals in the live meeting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+
+def error_message(key: str, **params: Any) -> str:
+    """Return the message for a refusal, in the current locale."""
+    messages = {
+        "forbidden": lambda: _("You do not have access to this meeting any more. "
+                               "Ask the chair for a new link."),
+        "not_admitted": lambda: _("Wait until the chair lets you into the meeting."),
+        "read_only": lambda: _("You can read the plan but not change it."),
+        "chair_only": lambda: _("Only the chair can do that."),
+        "not_found": lambda: _("That part of the plan no longer exists. It may have been "
+                               "removed by someone else."),
+        "closed": lambda: _("The meeting has ended. The plan can no longer be changed."),
+        "not_live": lambda: _("The meeting has not started yet. The plan can be changed "
+                              "when the chair starts the meeting."),
+        "conflict": lambda: _("Someone else changed this at the same time. "
+                              "Compare the two texts and choose what to keep."),
+        "bad_payload": lambda: _("The change could not be read. Reload the page and try again."),
+        "bad_op_id": lambda: _("The change could not be read. Reload the page and try again."),
+        "unknown_field": lambda: _("That field does not exist in the plan."),
+        "not_text": lambda: _("Write text here."),
+        "too_long": lambda: _("The text is too long: at most %(max)d characters.",
+                              max=params.get("max", 0)),
+        "bad_choice": lambda: _("Choose one of the alternatives."),
+        "bad_date": lambda: _("Write the date as year-month-day, for example 2027-03-15."),
+        "bad_ref": lambda: _("Choose someone or something that belongs to this plan."),
+        "too_many_items": lambda: _("The list is full: at most %(max)d items.",
+                                    max=params.get("max", 0)),
+        "bad_position": lambda: _("The item cannot be moved there."),
+        "bad_step": lambda: _("The meeting order has no such step."),
+        "bad_status": lambda: _("The meeting cannot move to that state now."),
+        "bad_participant": lambda: _("That person is not invited to this meeting."),
+    }
+    return messages.get(key, messages["bad_payload"])()

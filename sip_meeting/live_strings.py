@@ -1,0 +1,267 @@
+"""Every text the live meeting pages show, translated for the reader.
+
+The pages build their interface in the browser, so they receive their texts as one mapping.
+Placeholders are named (``%(name)s``); the page fills them in and never glues fragments.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+
+def live_strings() -> dict[str, str]:
+    """Return the live pages' texts in the current locale; call inside a request."""
+    return {
+        **_field_labels(),
+        **_choice_labels(),
+        **_section_titles(),
+        **_status_texts(),
+        **_meeting_texts(),
+        **_plan_texts(),
+        **_console_texts(),
+        **_simple_texts(),
+    }
+
+
+def _field_labels() -> dict[str, str]:
+    return {
+        "f.meeting.questions": _("Questions the meeting is to answer"),
+        "f.plan.situation_works": _("What works well"),
+        "f.plan.situation_difficult": _("What is difficult"),
+        "f.plan.child_voice": _("The child's own words"),
+        "f.plan.child_participation": _("How the child takes part"),
+        "f.plan.child_views_brought_by": _("Who brings the child's views to the meeting"),
+        "f.plan.child_told_by": _("Who tells the child what the meeting decided"),
+        "f.plan.strengths": _("Strengths"),
+        "f.plan.lead_principal": _("Principal with the overall responsibility"),
+        "f.plan.lead_person": _("Person who follows the plan"),
+        "f.plan.contact_between": _("Whom to contact between meetings"),
+        "f.plan.followup_date": _("Date of the follow-up"),
+        "f.plan.followup_form": _("Form of the follow-up"),
+        "f.plan.followup_convener": _("Who calls the follow-up meeting"),
+        "f.goal.kind": _("Kind of goal"),
+        "f.goal.text": _("Goal"),
+        "f.action.what": _("What is done"),
+        "f.action.responsible_participant_id": _("Responsible person"),
+        "f.action.responsible": _("Responsible person, if not in the meeting"),
+        "f.action.organisation": _("Organisation"),
+        "f.action.principal": _("Responsible principal"),
+        "f.action.due_date": _("Done by"),
+        "f.action.decision_date": _("Decision given by"),
+        "f.action.when_note": _("When or how often"),
+        "f.action.status": _("Status"),
+        "f.action.goal_id": _("Goal it serves"),
+        "f.action.depends_on_id": _("Waits for action"),
+        "f.action.family_part": _("What the child or the family does"),
+        "f.action.condition_fallback": _("If it does not happen: what then?"),
+        "f.consent.given_by": _("Given by"),
+        "f.consent.form": _("Form of consent"),
+        "f.consent.given_at": _("Given on"),
+        "f.consent.organisations": _("Organisations that may share information"),
+        "f.consent.information": _("Which information"),
+        "f.consent.exclusions": _("Exceptions"),
+        "f.consent.valid_until": _("Valid until"),
+    }
+
+
+def _choice_labels() -> dict[str, str]:
+    municipality, region = _("Municipality"), _("Region")
+    return {
+        "choice.none": _("Not chosen"),
+        "ref.none": _("None"),
+        "c.action.status.planned": _("Planned"),
+        "c.action.status.decided": _("Decided"),
+        "c.action.status.ongoing": _("Ongoing"),
+        "c.action.status.done": _("Done"),
+        "c.action.status.cancelled": _("Cancelled"),
+        "c.action.principal.municipality": municipality,
+        "c.action.principal.region": region,
+        "c.action.principal.other": _("Other organisation"),
+        "c.action.principal.family": _("The family"),
+        "c.plan.lead_principal.municipality": municipality,
+        "c.plan.lead_principal.region": region,
+        "c.goal.kind.long": _("Long-term goal"),
+        "c.goal.kind.short": _("Short-term goal"),
+        "c.plan.child_participation.present": _("Takes part in the whole meeting"),
+        "c.plan.child_participation.part": _("Takes part in part of the meeting"),
+        "c.plan.child_participation.heard_before": _("Was heard before the meeting"),
+        "c.plan.child_participation.views_brought": _("Someone brings the child's views"),
+        "c.plan.child_participation.not_taking_part": _("Does not take part"),
+        "c.consent.form.oral": _("Oral"),
+        "c.consent.form.written": _("Written"),
+        "role.guardian": _("Guardian"),
+        "role.child": _("Child or young person"),
+        "role.relative": _("Other relative"),
+        "role.professional": _("Professional"),
+        "role.coordinator": _("Coordinator"),
+        "role.interpreter": _("Interpreter"),
+        "role.chair": _("Chair or note-taker"),
+        "role.observer": _("Observer (reads only)"),
+    }
+
+
+def _section_titles() -> dict[str, str]:
+    return {
+        "s.questions": _("The meeting's questions"),
+        "s.participants": _("Who is here"),
+        "s.consent": _("Consent"),
+        "s.situation": _("The situation now"),
+        "s.child": _("The child's voice"),
+        "s.strengths": _("Strengths"),
+        "s.goals": _("Goals"),
+        "s.actions": _("Actions"),
+        "s.responsibility": _("Overall responsibility"),
+        "s.contact": _("Contact between meetings"),
+        "s.followup": _("Follow-up"),
+    }
+
+
+def _status_texts() -> dict[str, str]:
+    return {
+        "save.label": _("Save status"),
+        "save.saved": _("Saved"),
+        "save.saving": _("Saving…"),
+        "save.offline": _(
+            "Offline – your changes are kept here and will be sent when the connection is back"
+        ),
+        "save.offline_idle": _("Offline – trying to connect again…"),
+        "save.connecting": _("Connecting…"),
+        "save.closed": _("The meeting has ended. The plan can no longer be changed."),
+        "save.attention": _("Not everything is saved. See the marked field."),
+        "conn.live": _("Connected"),
+        "conn.offline": _("No connection"),
+        "err.invalid": _("This value cannot be saved. Check it and try again."),
+        "err.too_large": _("The text is too long. Shorten it and try again."),
+        "err.forbidden": _("You cannot change this."),
+        "err.not_found": _("This part of the plan has been removed."),
+        "err.closed": _("The meeting has ended. Nothing more can be changed."),
+        "err.generic": _("Something went wrong. Your text is kept here; try again."),
+        "err.connect": _("Could not join the meeting. Open your personal link again."),
+        "err.kept": _("Your text is kept here so you can fix it."),
+        "conflict.title": _("Someone else changed this text at the same time"),
+        "conflict.help": _("Nothing has been lost. Choose a text, or combine them and edit."),
+        "conflict.mine": _("Your text"),
+        "conflict.theirs": _("Saved text from %(name)s"),
+        "conflict.theirs_anon": _("Saved text"),
+        "conflict.keep_mine": _("Use my text"),
+        "conflict.keep_theirs": _("Use the saved text"),
+        "conflict.combine": _("Combine both and edit"),
+        "typing": _("%(name)s is writing here"),
+        "someone": _("Someone"),
+    }
+
+
+def _meeting_texts() -> dict[str, str]:
+    return {
+        "lobby.title": _("Welcome, %(name)s"),
+        "lobby.wait": _("The chair will let you in soon."),
+        "lobby.hint": _("Keep this page open. It changes by itself when the meeting starts."),
+        "lobby.dismissed": _("The chair has let you out of the meeting for now."),
+        "lobby.invitation": _("Read the invitation"),
+        "status.draft": _("The meeting has not opened yet."),
+        "status.open": _("The meeting has not started yet."),
+        "status.live": _("The meeting is on."),
+        "status.closed": _("The meeting has ended."),
+        "order.heading": _("How the meeting goes"),
+        "order.now": _("Now"),
+        "order.step_of": _("Step %(n)s of %(total)s"),
+        "people.heading": _("Who is here"),
+        "people.you": _("%(name)s (you)"),
+        "people.connected": _("Connected"),
+        "people.not_connected": _("Not connected"),
+        "people.waiting": _("Waiting to be let in"),
+        "people.none": _("No one has been let in yet."),
+        "announce.change": _("%(name)s changed: %(field)s"),
+        "announce.changes": _("%(n)s changes in the plan"),
+        "announce.step": _("The meeting is now at: %(title)s"),
+        "announce.admitted": _("You are in the meeting."),
+        "announce.closed": _("The meeting has ended."),
+        "wall.present": _("In the meeting"),
+        "wall.plan_for": _("The plan for %(child)s"),
+        "wall.nothing": _("Nothing written yet."),
+    }
+
+
+def _plan_texts() -> dict[str, str]:
+    return {
+        "plan.heading": _("The plan for %(child)s"),
+        "plan.now": _("Now in the meeting"),
+        "plan.rest": _("The rest of the plan"),
+        "plan.readonly": _("You follow the meeting and read the plan. The others write in it."),
+        "plan.jump": _("Go to this part of the plan"),
+        "plan.sections": _("Parts of the plan"),
+        "plan.add.goal": _("Add a goal"),
+        "plan.add.action": _("Add an action"),
+        "plan.add.consent": _("Add a consent"),
+        "plan.item.goal": _("Goal %(n)s"),
+        "plan.item.action": _("Action %(n)s"),
+        "plan.item.consent": _("Consent %(n)s"),
+        "plan.empty.goal": _("No goals yet."),
+        "plan.empty.action": _("No actions yet."),
+        "plan.empty.consent": _("No consent recorded yet."),
+        "plan.move_up": _("Move %(item)s up"),
+        "plan.move_down": _("Move %(item)s down"),
+        "plan.remove": _("Remove %(item)s"),
+        "plan.remove_confirm": _("Remove %(item)s from the plan?"),
+        "plan.moved": _("%(item)s is now number %(n)s."),
+        "plan.removed": _("%(item)s was removed."),
+        "plan.added": _("%(item)s was added."),
+        "plan.up": _("Up"),
+        "plan.down": _("Down"),
+        "plan.remove_short": _("Remove"),
+        "plan.queued": _("Waiting to be sent"),
+        "plan.participant_option": _("%(name)s, %(organisation)s"),
+        "plan.item_option": _("%(n)s: %(text)s"),
+        "plan.untitled": _("(no text yet)"),
+        "plan.more": _("More about this action"),
+        "plan.not_live": _("The plan can be changed when the chair starts the meeting."),
+        "dialog.cancel": _("Cancel"),
+        "dialog.confirm_remove": _("Yes, remove"),
+    }
+
+
+def _console_texts() -> dict[str, str]:
+    return {
+        "console.lobby": _("Waiting to be let in"),
+        "console.lobby_empty": _("No one is waiting."),
+        "console.admit": _("Let in"),
+        "console.admit_name": _("Let %(name)s in"),
+        "console.admit_all": _("Let everyone in"),
+        "console.participants": _("Participants"),
+        "console.start": _("Start the meeting"),
+        "console.prev": _("Previous step"),
+        "console.next": _("Next step"),
+        "console.step": _("Meeting order"),
+        "console.round": _("Has spoken in this step"),
+        "console.spoken": _("%(name)s has spoken"),
+        "console.left": _("Has left"),
+        "console.not_joined": _("Has not joined"),
+        "console.in_lobby": _("In the lobby"),
+        "console.wall": _("Open the wall view"),
+        "console.wall_hint": _("Opens in a new window for the projector."),
+        "console.end": _("End the meeting"),
+        "console.end_title": _("End the meeting now?"),
+        "console.end_text": _(
+            "After this no one can change the plan. Everyone keeps the plan as it is now."
+        ),
+        "console.end_yes": _("Yes, end the meeting"),
+        "console.offline": _("You are offline. Wait for the connection before you steer."),
+    }
+
+
+def _simple_texts() -> dict[str, str]:
+    return {
+        "simple.now": _("Right now"),
+        "simple.step.opening": _("We say hello and tell who we are."),
+        "simple.step.situation": _("We talk about what is good and what is hard right now."),
+        "simple.step.needs": _("We decide what to aim for and who helps with what."),
+        "simple.step.summary": _("We go through who does what, and when."),
+        "simple.step.closing": _("We decide when we meet again. Thank you for coming!"),
+        "simple.voice": _("What you think"),
+        "simple.voice_hint": _("Write what you want to say. It goes into the plan as you write it."),
+        "simple.actions": _("Who does what, and when"),
+        "simple.action": _("%(who)s: %(what)s"),
+        "simple.when": _("When: %(when)s"),
+        "simple.no_date": _("No date yet"),
+        "simple.no_actions": _("Nothing has been decided yet."),
+    }

@@ -1,0 +1,57 @@
+"""The three views of a live meeting: the participant's device, the chair's console, the wall."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, g, render_template, url_for
+
+from .access import chair_meeting, require_chair, session_participant
+from .i18n import current_language
+from .live_strings import live_strings
+from .meeting_order import meeting_order
+from .models import Meeting
+
+bp = Blueprint("room", __name__)
+
+
+def _page(meeting: Meeting, view: str):
+    config: dict[str, Any] = {
+        "meeting_id": meeting.id,
+        "view": view,
+        "lang": current_language(),
+        "strings": live_strings(),
+        "urls": {
+            "socketio_client": url_for("static", filename="vendor/socket.io/socket.io.esm.min.js"),
+            "wall": url_for("room.wall", meeting_id=meeting.id),
+            "console": url_for("room.console", meeting_id=meeting.id),
+            "invitation": url_for("invite.participant_invitation", meeting_id=meeting.id)
+            if view == "device" else url_for("invite.chair_invitation", meeting_id=meeting.id),
+        },
+    }
+    return render_template(f"live/{view}.html", meeting=meeting, order=meeting_order(),
+                           view=view, config=config)
+
+
+@bp.get("/m/<int:meeting_id>")
+def device(meeting_id: int):
+    """Open the meeting on a participant's own device."""
+    participant = session_participant(meeting_id)
+    if participant is None:
+        abort(404)
+    g.participant = participant
+    return _page(participant.meeting, "device")
+
+
+@bp.get("/meetings/<int:meeting_id>/console")
+def console(meeting_id: int):
+    """Open the chair's console."""
+    redirect = require_chair()
+    return redirect or _page(chair_meeting(meeting_id), "console")
+
+
+@bp.get("/meetings/<int:meeting_id>/wall")
+def wall(meeting_id: int):
+    """Open the wall view for the projector."""
+    redirect = require_chair()
+    return redirect or _page(chair_meeting(meeting_id), "wall")

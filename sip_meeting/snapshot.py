@@ -1,0 +1,73 @@
+"""The whole state of a live meeting as one reader receives it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import fields as F
+from .live import Actor, item_payload, participant_payload
+from .meeting_order import meeting_order
+from .models import Meeting
+
+
+def field_values(entity: str, row: Any) -> dict[str, dict[str, Any]]:
+    """Return every live field of a row as {value, version}."""
+    return {name: {"value": F.to_wire(field, getattr(row, name)),
+                   "version": row.version_of(name)}
+            for name, field in F.SCHEMA[entity].items()}
+
+
+def me_payload(actor: Actor, lang: str, view: str = "device") -> dict[str, Any]:
+    """Describe the reader: who they are and what they may do."""
+    if view == "wall":
+        return {"kind": "wall", "can_edit": False, "simple": False, "lang": lang}
+    if actor.is_chair:
+        return {"kind": "chair", "name": actor.name, "role": "chair", "can_edit": True,
+                "simple": False, "lang": lang}
+    p = actor.participant
+    return {"kind": "participant", "participant_id": p.id, "name": p.name, "role": p.role,
+            "can_edit": actor.may_write("plan", "strengths"), "simple": p.role == "child",
+            "lang": lang}
+
+
+def meeting_payload(meeting: Meeting) -> dict[str, Any]:
+    """Describe the meeting itself."""
+    return {"id": meeting.id, "plan_id": meeting.plan_id, "status": meeting.status,
+            "step": meeting.step, "kind": meeting.kind, "child_name": meeting.plan.child_name,
+            "starts_at": meeting.starts_at.isoformat(),
+            "questions": field_values("meeting", meeting)["questions"],
+            "spoken": meeting.spoken or {}}
+
+
+def order_payload(lang: str) -> list[dict[str, Any]]:
+    """Describe the meeting order in the reader's language."""
+    out = []
+    for step in meeting_order():
+        title, summary = step.text(lang)
+        out.append({"id": step.id, "title": title, "summary": summary,
+                    "sections": list(step.sections)})
+    return out
+
+
+def lobby_snapshot(meeting: Meeting, actor: Actor, lang: str) -> dict[str, Any]:
+    """What a participant who waits to be admitted may see."""
+    return {"lobby": True, "seq": meeting.seq, "me": me_payload(actor, lang),
+            "meeting": {"id": meeting.id, "status": meeting.status,
+                        "child_name": meeting.plan.child_name}}
+
+
+def snapshot(meeting: Meeting, actor: Actor, lang: str, view: str) -> dict[str, Any]:
+    """Return the full state of the meeting for one reader."""
+    plan = meeting.plan
+    return {
+        "seq": meeting.seq,
+        "me": me_payload(actor, lang, view),
+        "meeting": meeting_payload(meeting),
+        "order": order_payload(lang),
+        "participants": [participant_payload(p) for p in meeting.participants],
+        "plan": {"fields": field_values("plan", plan)},
+        "goals": [item_payload("goal", g) for g in plan.goals],
+        "actions": [item_payload("action", a) for a in plan.actions],
+        "consents": [item_payload("consent", c) for c in plan.consents],
+        "schema": F.describe_schema(),
+    }
