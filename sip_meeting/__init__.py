@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from . import access, cli, db, errors, i18n, logs, views
+from . import access, annotations, cli, db, errors, i18n, logs, views
 from .config import load_config
 from .events import LiveNamespace
 from .extensions import csrf, limiter, socketio
@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_config(app, test_config)
     logs.init_app(app)
     db.init_app(app)
+    annotations.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -34,5 +35,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     # Registered after init_app so that it binds to this app's server (and wins over any
     # namespace a previous app of the same process registered).
-    socketio.on_namespace(LiveNamespace("/live"))
+    socketio.on_namespace(LiveNamespace(app, "/live"))
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import select
 

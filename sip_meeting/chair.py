@@ -8,13 +8,14 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import live, planning
+from . import chair_ops, live, planning
 from .access import chair_meeting, require_chair
 from .db import atomic, db_session
 from .extensions import socketio
 from .forms import ConfirmForm, MeetingForm, ParticipantForm, PlanForm
 from .invitations import join_url, qr_svg
-from .models import Meeting, Participant, Plan
+from .live_strings import live_strings
+from .models import AuditEvent, Meeting, Participant, Plan
 
 bp = Blueprint("chair", __name__)
 bp.before_request(require_chair)
@@ -183,12 +184,12 @@ def remove_participant(meeting_id: int, participant_id: int):
 def set_status(meeting_id: int, status: str):
     """Open the lobby, take the meeting back to draft, start it or end it."""
     meeting = chair_meeting(meeting_id)
-    if status not in live.STATUS_FLOW or not ConfirmForm().validate_on_submit():
+    if status not in chair_ops.STATUS_FLOW or not ConfirmForm().validate_on_submit():
         abort(404)
     actor = live.Actor(meeting.id, chair=g.chair)
     try:
         with atomic() as session:
-            event = live.apply(session, actor, f"http-{uuid.uuid4()}", live.set_status(status))
+            event = live.apply(session, actor, f"http-{uuid.uuid4()}", chair_ops.set_status(status))
     except live.LiveError:
         flash(SETUP_MESSAGES["status"](), "error")
     else:
@@ -196,3 +197,18 @@ def set_status(meeting_id: int, status: str):
     if status == "live":
         return redirect(url_for("room.console", meeting_id=meeting.id))
     return redirect(url_for("chair.meeting", meeting_id=meeting.id))
+
+
+HISTORY_LIMIT = 1000
+
+
+@bp.get("/plans/<int:plan_id>/history")
+def history(plan_id: int):
+    """Show who changed what in a plan, and when, newest first."""
+    plan = _chair_plan(plan_id)
+    events = db_session().scalars(
+        select(AuditEvent).where(AuditEvent.plan_id == plan.id)
+        .order_by(AuditEvent.id.desc()).limit(HISTORY_LIMIT)
+    ).all()
+    return render_template("chair/history.html", plan=plan, events=events,
+                           labels=live_strings(), limit=HISTORY_LIMIT)

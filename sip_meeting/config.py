@@ -34,6 +34,7 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # a form left open through a long meeting must still submit
     MAX_CONTENT_LENGTH = 1024 * 1024
     RULES_PATH = None
+    ANNOTATION_DELAY = 0.3  # seconds: findings and glossary terms follow a burst of edits once
     GLOSSARY_PATH = None
 
 

@@ -11,14 +11,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request, session
+from flask import Flask, request, session
 from flask_babel import force_locale
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
 from sqlalchemy import select, update
 
-from . import live
+from . import chair_ops, live, plan_ops, term_ops
 from .access import link_expired, participant_for_token
+from .annotations import annotate
 from .db import atomic, db_session
+from .extensions import socketio
 from .fields import InvalidValue
 from .live_messages import error_message
 from .models import Chair, Meeting, Operation, Participant
@@ -53,12 +55,36 @@ def person_room(participant_id: int) -> str:
     return f"participant:{participant_id}"
 
 
+def language_room(meeting_id: int, lang: str) -> str:
+    return f"meeting:{meeting_id}:{lang}"
+
+
+# Operations after which the rules and the glossary look at the plan again.
+CONTENT_KINDS = {"field", "item_added", "item_removed", "item_moved", "condition_split",
+                 "overrides", "explanation_added"}
+
+
+def enter_rooms(conn: Connection, sid: str) -> None:
+    """Put a socket in its meeting's room and its language's room."""
+    join_room(meeting_room(conn.meeting_id), sid=sid)
+    join_room(language_room(conn.meeting_id, conn.lang), sid=sid)
+
+
+def leave_rooms(conn: Connection, sid: str) -> None:
+    """Take a socket out of its meeting's rooms (back to the lobby)."""
+    leave_room(meeting_room(conn.meeting_id), sid=sid)
+    leave_room(language_room(conn.meeting_id, conn.lang), sid=sid)
+
+
 class LiveNamespace(Namespace):
     """The `/live` namespace: one instance serves every meeting of this process."""
 
-    def __init__(self, namespace: str = "/live") -> None:
+    def __init__(self, app: Flask, namespace: str = "/live") -> None:
         super().__init__(namespace)
+        self.app = app
         self.connections: dict[str, Connection] = {}
+        self.pending: set[int] = set()
+        self.pending_lock = threading.Lock()
         # Serialises operations per meeting inside this process so that broadcasts leave in
         # the order their sequence numbers were committed.
         self.locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
@@ -70,13 +96,13 @@ class LiveNamespace(Namespace):
         conn = self._authenticate(auth if isinstance(auth, dict) else {})
         self.connections[request.sid] = conn
         if conn.participant_id is None:
-            join_room(meeting_room(conn.meeting_id))
+            enter_rooms(conn, request.sid)
             join_room(chair_room(conn.meeting_id))
             return
         join_room(person_room(conn.participant_id))
         participant = self._count_connection(conn.participant_id, +1)
         if participant.admitted_at is not None:
-            join_room(meeting_room(conn.meeting_id))
+            enter_rooms(conn, request.sid)
         self._announce_presence(participant)
 
     def _authenticate(self, auth: dict[str, Any]) -> Connection:
@@ -140,13 +166,14 @@ class LiveNamespace(Namespace):
             meeting = db_session().get(Meeting, conn.meeting_id)
             if meeting is None or meeting.chair_id != conn.chair_id:
                 raise live.LiveError("forbidden")
-            return conn, live.Actor(conn.meeting_id, chair=db_session().get(Chair, conn.chair_id))
+            return conn, live.Actor(conn.meeting_id, chair=db_session().get(Chair, conn.chair_id),
+                                    lang=conn.lang)
         participant = db_session().get(Participant, conn.participant_id)
         if (participant is None or participant.token_hash != conn.token_hash
                 or participant.token_revoked_at is not None
                 or link_expired(participant.meeting)):
             raise live.LiveError("forbidden")
-        return conn, live.Actor(conn.meeting_id, participant=participant)
+        return conn, live.Actor(conn.meeting_id, participant=participant, lang=conn.lang)
 
     def _admitted_actor(self) -> tuple[Connection, live.Actor]:
         conn, actor = self._actor()
@@ -165,6 +192,8 @@ class LiveNamespace(Namespace):
         if error.code == "conflict" and isinstance(payload, dict):
             answer.update(error.extra, entity=payload.get("entity"), id=payload.get("id"),
                           field=payload.get("field"))
+        elif getattr(error, "extra", None):
+            answer.update(error.extra)
         return answer
 
     # -- running operations --------------------------------------------------------------
@@ -189,23 +218,51 @@ class LiveNamespace(Namespace):
         return {"ok": True, "seq": event["seq"], **live.ack_of(event)}
 
     def _after(self, event: dict[str, Any]) -> None:
-        """Move admitted or dismissed participants' sockets between the lobby and the room."""
+        """Move admitted or dismissed participants' sockets; look at the plan again."""
         conn = self.connections[request.sid]
+        if event["kind"] in CONTENT_KINDS:
+            self.schedule_annotations(conn.meeting_id)
         if event["kind"] == "admitted":
             for p in event["participants"]:
                 # Sockets of this process join the room at once; others join on their `sync`.
-                self._move_sockets(p["id"], join_room)
+                self._move_sockets(p["id"], enter_rooms)
                 emit("admitted", {}, to=person_room(p["id"]))
             self._send_lobby(conn.meeting_id)
         elif event["kind"] == "dismissed":
-            self._move_sockets(event["participant_id"], leave_room)
+            self._move_sockets(event["participant_id"], leave_rooms)
             emit("dismissed", {}, to=person_room(event["participant_id"]))
             self._send_lobby(conn.meeting_id)
 
     def _move_sockets(self, participant_id: int, move: Any) -> None:
         for sid, other in list(self.connections.items()):
             if other.participant_id == participant_id:
-                move(meeting_room(other.meeting_id), sid=sid)
+                move(other, sid)
+
+    def schedule_annotations(self, meeting_id: int) -> None:
+        """Recompute findings and terms shortly, once for a burst of changes."""
+        delay = self.app.config["ANNOTATION_DELAY"]
+        if not delay:
+            self.send_annotations(meeting_id)
+            return
+        with self.pending_lock:
+            if meeting_id in self.pending:
+                return
+            self.pending.add(meeting_id)
+        socketio.start_background_task(self._annotate_later, meeting_id, delay)
+
+    def _annotate_later(self, meeting_id: int, delay: float) -> None:
+        socketio.sleep(delay)
+        with self.pending_lock:
+            self.pending.discard(meeting_id)
+        with self.app.app_context():
+            self.send_annotations(meeting_id)
+
+    def send_annotations(self, meeting_id: int) -> None:
+        """Send every language's annotations of a meeting to its readers."""
+        meeting = db_session().get(Meeting, meeting_id)
+        for lang in self.app.config["LANGUAGES"]:
+            socketio.emit("annotations", annotate(meeting, lang),
+                          to=language_room(meeting_id, lang), namespace=self.namespace)
 
     # -- events --------------------------------------------------------------------------
 
@@ -218,10 +275,10 @@ class LiveNamespace(Namespace):
             return self._refuse(conn, error, payload)
         meeting = db_session().get(Meeting, conn.meeting_id)
         if actor.participant is not None and actor.participant.admitted_at is None:
-            leave_room(meeting_room(conn.meeting_id))
+            leave_rooms(conn, request.sid)
             return {"ok": True, "seq": meeting.seq,
                     "snapshot": lobby_snapshot(meeting, actor, conn.lang)}
-        join_room(meeting_room(conn.meeting_id))
+        enter_rooms(conn, request.sid)
         last = payload.get("last_seq") if isinstance(payload, dict) else None
         if isinstance(last, int) and not isinstance(last, bool) \
                 and 0 <= meeting.seq - last <= MAX_CATCH_UP:
@@ -236,47 +293,76 @@ class LiveNamespace(Namespace):
 
     def on_edit(self, payload: Any = None) -> dict[str, Any]:
         """Change one field of the plan."""
-        return self._run(payload, lambda p: live.edit_field(
+        return self._run(payload, lambda p: plan_ops.edit_field(
             p.get("entity"), p.get("id"), p.get("field"), p.get("base_version"), p.get("base"),
             p.get("value")))
 
     def on_add_item(self, payload: Any = None) -> dict[str, Any]:
         """Add a goal, an action or a consent."""
-        return self._run(payload, lambda p: live.add_item(p.get("entity"), p.get("values", {})))
+        return self._run(payload, lambda p: plan_ops.add_item(p.get("entity"), p.get("values", {})))
 
     def on_remove_item(self, payload: Any = None) -> dict[str, Any]:
         """Remove a goal, an action or a consent."""
-        return self._run(payload, lambda p: live.remove_item(p.get("entity"), p.get("id")))
+        return self._run(payload, lambda p: plan_ops.remove_item(p.get("entity"), p.get("id")))
 
     def on_move_item(self, payload: Any = None) -> dict[str, Any]:
         """Move a goal, an action or a consent within its list."""
-        return self._run(payload, lambda p: live.move_item(p.get("entity"), p.get("id"),
+        return self._run(payload, lambda p: plan_ops.move_item(p.get("entity"), p.get("id"),
                                                            p.get("position")))
 
     def on_admit(self, payload: Any = None) -> dict[str, Any]:
         """Let a waiting participant, or everyone waiting, into the meeting."""
-        return self._run(payload, lambda p: live.admit(p.get("participant_id")))
+        return self._run(payload, lambda p: chair_ops.admit(p.get("participant_id")))
 
     def on_dismiss(self, payload: Any = None) -> dict[str, Any]:
         """Send a participant back to the lobby."""
-        return self._run(payload, lambda p: live.dismiss(p.get("participant_id")))
+        return self._run(payload, lambda p: chair_ops.dismiss(p.get("participant_id")))
 
     def on_set_step(self, payload: Any = None) -> dict[str, Any]:
         """Move the meeting to a step of its order."""
-        return self._run(payload, lambda p: live.set_step(p.get("step")))
+        return self._run(payload, lambda p: chair_ops.set_step(p.get("step")))
 
     def on_start(self, payload: Any = None) -> dict[str, Any]:
         """Start the meeting."""
-        return self._run(payload, lambda p: live.set_status("live"))
+        return self._run(payload, lambda p: chair_ops.set_status("live"))
 
     def on_end(self, payload: Any = None) -> dict[str, Any]:
         """End the meeting: no more edits are accepted."""
-        return self._run(payload, lambda p: live.set_status("closed"))
+        return self._run(payload, lambda p: chair_ops.set_status("closed"))
 
     def on_mark_spoken(self, payload: Any = None) -> dict[str, Any]:
         """Tick that a participant has spoken in this step's round."""
-        return self._run(payload, lambda p: live.mark_spoken(p.get("participant_id"),
+        return self._run(payload, lambda p: chair_ops.mark_spoken(p.get("participant_id"),
                                                              p.get("spoken")))
+
+    def on_override(self, payload: Any = None) -> dict[str, Any]:
+        """Override a named blocker with a written reason (the chair)."""
+        return self._run(payload, lambda p: chair_ops.override(p.get("rule"), p.get("item_id"),
+                                                               p.get("reason")))
+
+    def on_split_condition(self, payload: Any = None) -> dict[str, Any]:
+        """Turn a flagged condition into an action of its own."""
+        return self._run(payload, lambda p: plan_ops.split_condition(
+            p.get("action_id"), p.get("start"), p.get("end")))
+
+    def on_ask_term(self, payload: Any = None) -> dict[str, Any]:
+        """Ask what a word means here."""
+        return self._run(payload, lambda p: term_ops.ask_term(p.get("word"), p.get("term_id"),
+                                                              p.get("named")))
+
+    def on_show_term(self, payload: Any = None) -> dict[str, Any]:
+        """Show a word's request on the wall, or take it down (the chair)."""
+        return self._run(payload, lambda p: term_ops.show_term(p.get("request_id"),
+                                                               p.get("on_wall")))
+
+    def on_dismiss_term(self, payload: Any = None) -> dict[str, Any]:
+        """Set a word's request aside (the chair)."""
+        return self._run(payload, lambda p: term_ops.dismiss_term(p.get("request_id")))
+
+    def on_explain_term(self, payload: Any = None) -> dict[str, Any]:
+        """Record what a word means in this plan (the chair)."""
+        return self._run(payload, lambda p: term_ops.explain_term(
+            p.get("request_id"), p.get("word"), p.get("term_id"), p.get("text")))
 
     def on_typing(self, payload: Any = None) -> dict[str, Any]:
         """Tell the others that someone is writing in a field (not stored)."""

@@ -98,7 +98,7 @@ class Plan(Versioned, Base):
         foreign_keys="Action.plan_id",
     )
     consents: Mapped[list[Consent]] = relationship(
-        order_by="Consent.id", cascade="all, delete-orphan"
+        order_by="Consent.position", cascade="all, delete-orphan"
     )
     versions: Mapped[list[PlanVersion]] = relationship(
         order_by="PlanVersion.number", cascade="all, delete-orphan"
@@ -138,6 +138,8 @@ class Meeting(Versioned, Base):
     seq: Mapped[int] = mapped_column(Integer, default=0)
     # Who has spoken in each step's round: {"<step index>": [participant ids]}.
     spoken: Mapped[dict[str, list[int]]] = mapped_column(JSON, default=dict)
+    # The chair's overrides of blockers at close: [{"rule", "item_id", "reason", "by", "at"}].
+    overrides: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -234,6 +236,7 @@ class Consent(Versioned, Base):
     exclusions: Mapped[str] = mapped_column(Text, default="")
     valid_until: Mapped[date | None] = mapped_column(Date)
     withdrawn_at: Mapped[date | None] = mapped_column(Date)
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEvent(Base):
@@ -274,3 +277,35 @@ class Operation(Base):
     event: Mapped[dict[str, Any]] = mapped_column(JSON)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TermRequest(Base):
+    """A participant's "what does this word mean here?", shown to the chair."""
+
+    __tablename__ = "term_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    word: Mapped[str] = mapped_column(String(80))
+    term_id: Mapped[str | None] = mapped_column(String(60))
+    # Only kept when the person asking wants to be named.
+    asked_by: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open, answered, dismissed
+    on_wall: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TermExplanation(Base):
+    """What a word means in this plan, agreed in a meeting and kept with the plan."""
+
+    __tablename__ = "term_explanations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL")
+    )
+    word: Mapped[str] = mapped_column(String(80))
+    term_id: Mapped[str | None] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

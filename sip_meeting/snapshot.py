@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from . import fields as F
-from .live import Actor, item_payload, participant_payload
+from .annotations import annotate
+from .chair_ops import participant_payload
+from .db import db_session
+from .live import Actor
 from .meeting_order import meeting_order
-from .models import Meeting
+from .models import Meeting, TermExplanation, TermRequest
+from .plan_ops import item_payload
+from .term_ops import explanation_payload, request_payload
 
 
 def field_values(entity: str, row: Any) -> dict[str, dict[str, Any]]:
@@ -70,4 +77,22 @@ def snapshot(meeting: Meeting, actor: Actor, lang: str, view: str) -> dict[str, 
         "actions": [item_payload("action", a) for a in plan.actions],
         "consents": [item_payload("consent", c) for c in plan.consents],
         "schema": F.describe_schema(),
+        "annotations": annotate(meeting, lang),
+        "overrides": list(meeting.overrides or []),
+        "term_requests": [request_payload(r) for r in _requests(meeting, actor, view)],
+        "explanations": [explanation_payload(e) for e in _explanations(meeting)],
     }
+
+
+def _requests(meeting: Meeting, actor: Actor, view: str) -> list[TermRequest]:
+    """Open word requests: all of them for the chair's console, those on the wall for others."""
+    query = select(TermRequest).where(TermRequest.meeting_id == meeting.id,
+                                      TermRequest.status == "open")
+    if not (actor.is_chair and view == "console"):
+        query = query.where(TermRequest.on_wall.is_(True))
+    return db_session().scalars(query.order_by(TermRequest.id)).all()
+
+
+def _explanations(meeting: Meeting) -> list[TermExplanation]:
+    return db_session().scalars(select(TermExplanation).where(
+        TermExplanation.plan_id == meeting.plan_id).order_by(TermExplanation.id)).all()

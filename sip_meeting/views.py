@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import auth, chair, invitations, room
+from . import auth, chair, glossary_views, invitations, room
 from .i18n import format_when
 from .models import Participant
 
@@ -15,9 +15,21 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(chair.bp)
     app.register_blueprint(invitations.bp)
     app.register_blueprint(room.bp)
+    app.register_blueprint(glossary_views.bp)
+    glossary_views.init_app(app)
     app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["audit_value"] = audit_value
     app.jinja_env.globals["family_first"] = family_first
     app.after_request(add_security_headers)
+
+
+def audit_value(value) -> str:
+    """Show a value from the audit history as plain text."""
+    if value is None:
+        return "–"
+    if isinstance(value, dict):
+        return "; ".join(f"{v}" for v in value.values() if v not in (None, ""))
+    return str(value)
 
 
 def family_first(participants: list[Participant]) -> list[Participant]:

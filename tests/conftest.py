@@ -84,6 +84,7 @@ def app(database_url, tmp_path):
         "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "ANNOTATION_DELAY": 0,
         "INSTANCE_PATH": str(tmp_path / "instance"),
     })
     yield app
@@ -244,6 +245,14 @@ def live(app, make_chair, make_meeting, make_participant):
 
         def start(self):
             assert self.chair.op("start")["ok"]
+
+        def end(self):
+            """Close the meeting, overriding whatever blocks it with a reason."""
+            refused = self.chair.op("end")
+            for blocker in refused.get("blockers", []):
+                assert self.chair.op("override", rule=blocker["rule"],
+                                     item_id=blocker["item_id"], reason="Tas vid nästa möte")["ok"]
+            assert self.chair.op("end")["ok"]
 
     return Live()
 

@@ -125,7 +125,7 @@ def test_closed_meeting_accepts_no_edits(live):
     live.start()
     sara = live.join()
     snap = sara.snapshot()
-    assert live.chair.op("end")["ok"]
+    live.end()
     answer = _edit(sara, snap)
     assert answer["code"] == "closed" and "avslutat" in answer["message"]
 
@@ -354,3 +354,12 @@ def test_no_contact_details_in_live_payloads(live):
     live.join(email="sara@example.se")
     wall = live.wall()
     assert "sara@example.se" not in str(wall.snapshot())
+
+
+def test_chair_reads_the_plans_history(live):
+    live.start()
+    sara = live.join()
+    _edit(sara, sara.snapshot(), value="Nyfiken och modig.")
+    page = live.chair.http.get(f"/plans/{live.meeting.plan_id}/history").get_data(as_text=True)
+    assert "Sara Berg" in page and "Nyfiken och modig." in page and "Styrkor" in page
+    assert sara.http.get(f"/plans/{live.meeting.plan_id}/history").status_code == 302

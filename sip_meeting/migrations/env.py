@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from sip_meeting.db import Base
 from sip_meeting import models  # noqa: F401  (registers the tables on Base.metadata)
+from sip_meeting.db import Base
 
 config = context.config
 target_metadata = Base.metadata

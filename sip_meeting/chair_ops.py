@@ -1,0 +1,161 @@
+"""The chair's operations: admit and dismiss, the meeting order, rounds, start and close."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from .annotations import close_blockers
+from .db import utcnow
+from .live import Actor, LiveError, require_chair, require_live
+from .meeting_order import meeting_order
+from .models import Meeting, Participant
+from .planning import audit
+from .rules import RULE_IDS
+
+
+def participant_payload(p: Participant) -> dict[str, Any]:
+    """Describe a participant for everyone in the room: no contact details."""
+    return {"id": p.id, "name": p.name, "role": p.role, "principal": p.principal,
+            "organisation": p.organisation, "admitted": p.admitted_at is not None,
+            "connected": p.connections > 0}
+
+
+def admit(participant_id: Any):
+    """Build the chair's operation that lets one waiting person, or everyone waiting, in."""
+
+    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+        require_chair(actor)
+        if meeting.status == "closed":
+            raise LiveError("closed")
+        if participant_id == "all":
+            chosen = [p for p in meeting.participants if p.admitted_at is None and p.connections]
+        else:
+            chosen = [p for p in meeting.participants if p.id == participant_id]
+            if not chosen:
+                raise LiveError("not_found")
+        for p in chosen:
+            p.admitted_at, p.attendance = p.admitted_at or utcnow(), "present"
+            audit(session, actor.record(), "participant", p.id, "admitted", None, True,
+                  plan_id=meeting.plan_id, meeting_id=meeting.id)
+        return {"kind": "admitted", "participants": [participant_payload(p) for p in chosen]}
+
+    return run
+
+
+def dismiss(participant_id: Any):
+    """Build the chair's operation that sends a participant back to the lobby."""
+
+    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+        require_chair(actor)
+        chosen = [p for p in meeting.participants if p.id == participant_id]
+        if not chosen:
+            raise LiveError("not_found")
+        chosen[0].admitted_at = None
+        audit(session, actor.record(), "participant", participant_id, "admitted", True, None,
+              plan_id=meeting.plan_id, meeting_id=meeting.id)
+        return {"kind": "dismissed", "participant_id": participant_id}
+
+    return run
+
+
+def set_step(step: Any):
+    """Build the chair's operation that moves the meeting to another step of its order."""
+
+    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+        require_chair(actor)
+        require_live(meeting)
+        if isinstance(step, bool) or not isinstance(step, int) \
+                or not 0 <= step < len(meeting_order()):
+            raise LiveError("invalid", "bad_step")
+        audit(session, actor.record(), "meeting", meeting.id, "step", meeting.step, step,
+              plan_id=meeting.plan_id, meeting_id=meeting.id)
+        meeting.step = step
+        return {"kind": "step", "step": step}
+
+    return run
+
+
+# draft → open (the lobby opens) → live → closed; a chair may also start straight from draft.
+STATUS_FLOW = {"draft": ("open", "live"), "open": ("draft", "live"), "live": ("closed",),
+               "closed": ()}
+
+
+def set_status(status: Any):
+    """Build the chair's operation that opens the lobby, starts or ends the meeting."""
+
+    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+        require_chair(actor)
+        if status not in STATUS_FLOW.get(meeting.status, ()):
+            raise LiveError("invalid", "bad_status")
+        if status == "closed":
+            require_no_blockers(meeting, actor)
+        audit(session, actor.record(), "meeting", meeting.id, "status", meeting.status, status,
+              plan_id=meeting.plan_id, meeting_id=meeting.id)
+        meeting.status = status
+        if status == "live":
+            meeting.started_at = meeting.started_at or utcnow()
+        elif status == "closed":
+            meeting.closed_at = utcnow()
+        return {"kind": "status", "status": status}
+
+    return run
+
+
+def mark_spoken(participant_id: Any, spoken: Any):
+    """Build the chair's operation that ticks who has spoken in this step's round."""
+
+    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+        require_chair(actor)
+        require_live(meeting)
+        if not isinstance(spoken, bool) or not any(p.id == participant_id
+                                                   for p in meeting.participants):
+            raise LiveError("invalid", "bad_participant")
+        rounds = {k: list(v) for k, v in (meeting.spoken or {}).items()}
+        ids = set(rounds.get(str(meeting.step), []))
+        ids = ids | {participant_id} if spoken else ids - {participant_id}
+        rounds[str(meeting.step)] = sorted(ids)
+        meeting.spoken = rounds
+        return {"kind": "spoken", "step": meeting.step, "participant_id": participant_id,
+                "spoken": spoken}
+
+    return run
+
+
+def require_no_blockers(meeting: Meeting, actor: Actor) -> None:
+    """Refuse to close while a blocker remains that the chair has not overridden."""
+    blockers = close_blockers(meeting, actor.lang)
+    if blockers:
+        error = LiveError("blocked", "close_blocked", n=len(blockers))
+        error.extra = {"blockers": [f.to_dict() for f in blockers]}
+        raise error
+
+
+MAX_REASON = 500
+
+
+def override(rule: Any, item_id: Any, reason: Any):
+    """Build the chair's operation that overrides a named blocker with a written reason.
+
+    An empty reason withdraws the override. The reasons become part of the plan.
+    """
+
+    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+        require_chair(actor)
+        require_live(meeting)
+        if rule not in RULE_IDS or not isinstance(reason, str) or len(reason) > MAX_REASON \
+                or not (item_id is None or (isinstance(item_id, int)
+                                            and not isinstance(item_id, bool))):
+            raise LiveError("invalid", "bad_override")
+        kept = [o for o in meeting.overrides or []
+                if (o["rule"], o.get("item_id")) != (rule, item_id)]
+        if reason.strip():
+            kept.append({"rule": rule, "item_id": item_id, "reason": reason.strip(),
+                         "by": actor.name, "at": utcnow().isoformat()})
+        audit(session, actor.record(), "meeting", meeting.id, "override", rule,
+              reason.strip() or None, plan_id=meeting.plan_id, meeting_id=meeting.id)
+        meeting.overrides = kept
+        return {"kind": "overrides", "overrides": kept}
+
+    return run

@@ -1,0 +1,195 @@
+"""Operations on the plan's content: edit a field, add, remove and move list items."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from . import fields as F
+from .live import (
+    ITEM_MODELS,
+    Actor,
+    LiveError,
+    NoChange,
+    check_ref,
+    require_live,
+    require_writer,
+    target,
+)
+from .merge import merge_text
+from .models import Meeting, Plan
+from .planning import audit
+
+
+def edit_field(entity: str, item_id: Any, name: str, base_version: Any, base: Any, value: Any):
+    """Build the operation that changes one field, merging with a concurrent edit of a text."""
+
+    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+        require_live(meeting)
+        require_writer(actor, entity, name)
+        field = F.field_for(entity, name)
+        new = F.clean(field, value)
+        row = target(session, meeting, entity, item_id)
+        if row is None:
+            raise LiveError("not_found")
+        if field.type == "ref":
+            check_ref(session, meeting, row, field, new)
+        current, version = getattr(row, name), row.version_of(name)
+        merged = False
+        if base_version != version and new != current:
+            new, merged = _resolve(field, base, current, new, version)
+        if new == current:
+            raise NoChange({"ok": True, "version": version, "value": F.to_wire(field, current)})
+        setattr(row, name, new)
+        new_version = row.bump_version(name)
+        audit(session, actor.record(), entity, row.id, name, F.to_wire(field, current),
+              F.to_wire(field, new), plan_id=meeting.plan_id, meeting_id=meeting.id)
+        return {"kind": "field", "entity": entity, "id": row.id, "field": name,
+                "value": F.to_wire(field, new), "version": new_version, "merged": merged}
+
+    return run
+
+
+def _resolve(field: F.Field, base: Any, current: Any, mine: Any, version: int) -> tuple[Any, bool]:
+    """Merge an edit made on an old version, or refuse it with both values to choose from."""
+    if field.mergeable and isinstance(base, str) and len(base) <= field.max:
+        merged = merge_text(base.replace("\r\n", "\n"), current or "", mine)
+        if merged is not None and len(merged) <= field.max:
+            return merged, True
+    error = LiveError("conflict")
+    error.extra = {"theirs": F.to_wire(field, current), "mine": F.to_wire(field, mine),
+                   "version": version}
+    raise error
+
+
+def item_payload(entity: str, row: Any) -> dict[str, Any]:
+    """Describe one list item as the browser receives it."""
+    return {"id": row.id, "fields": {
+        name: {"value": F.to_wire(field, getattr(row, name)), "version": row.version_of(name)}
+        for name, field in F.SCHEMA[entity].items()}}
+
+
+def _items(meeting: Meeting, entity: str) -> list[Any]:
+    plan: Plan = meeting.plan
+    return {"goal": plan.goals, "action": plan.actions, "consent": plan.consents}[entity]
+
+
+def add_item(entity: Any, values: Any):
+    """Build the operation that appends a goal, an action or a consent."""
+
+    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+        require_live(meeting)
+        require_writer(actor, "item")
+        if entity not in ITEM_MODELS or not isinstance(values, dict):
+            raise LiveError("invalid", "unknown_field")
+        items = _items(meeting, entity)
+        if len(items) >= F.MAX_ITEMS[entity]:
+            raise LiveError("too_large", "too_many_items", max=F.MAX_ITEMS[entity])
+        row = ITEM_MODELS[entity](plan_id=meeting.plan_id, field_versions={},
+                                  position=(items[-1].position + 1) if items else 0)
+        session.add(row)
+        session.flush()
+        for name, value in values.items():
+            field = F.field_for(entity, name)
+            clean = F.clean(field, value)
+            if field.type == "ref":
+                check_ref(session, meeting, row, field, clean)
+            setattr(row, name, clean)
+        items.append(row)
+        session.flush()
+        audit(session, actor.record(), entity, row.id, "added", None,
+              {k: F.to_wire(F.SCHEMA[entity][k], getattr(row, k)) for k in values},
+              plan_id=meeting.plan_id, meeting_id=meeting.id)
+        return {"kind": "item_added", "entity": entity, "item": item_payload(entity, row),
+                "position": len(items) - 1, "id": row.id}
+
+    return run
+
+
+def remove_item(entity: Any, item_id: Any):
+    """Build the operation that removes a list item; what pointed at it points nowhere."""
+
+    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+        require_live(meeting)
+        require_writer(actor, "item")
+        row = target(session, meeting, entity, item_id) if entity in ITEM_MODELS else None
+        if row is None:
+            raise LiveError("not_found")
+        before = item_payload(entity, row)["fields"]
+        for other in meeting.plan.actions:
+            for ref in ("goal_id", "depends_on_id"):
+                if getattr(other, ref) == row.id and F.SCHEMA["action"][ref].ref == entity:
+                    setattr(other, ref, None)
+                    other.bump_version(ref)
+        _items(meeting, entity).remove(row)
+        session.delete(row)
+        audit(session, actor.record(), entity, item_id, "removed",
+              {k: v["value"] for k, v in before.items()}, None,
+              plan_id=meeting.plan_id, meeting_id=meeting.id)
+        return {"kind": "item_removed", "entity": entity, "id": item_id}
+
+    return run
+
+
+def move_item(entity: Any, item_id: Any, position: Any):
+    """Build the operation that moves a list item to a new place in its list."""
+
+    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+        require_live(meeting)
+        require_writer(actor, "item")
+        row = target(session, meeting, entity, item_id) if entity in ITEM_MODELS else None
+        if row is None:
+            raise LiveError("not_found")
+        items = sorted(_items(meeting, entity), key=lambda r: r.position)
+        if isinstance(position, bool) or not isinstance(position, int) \
+                or not 0 <= position < len(items):
+            raise LiveError("invalid", "bad_position")
+        old = items.index(row)
+        items.insert(position, items.pop(old))
+        for index, item in enumerate(items):
+            item.position = index
+        audit(session, actor.record(), entity, row.id, "position", old, position,
+              plan_id=meeting.plan_id, meeting_id=meeting.id)
+        return {"kind": "item_moved", "entity": entity, "id": row.id, "position": position}
+
+    return run
+
+
+_CLAUSE_END = re.compile(r"[,.;:!?]")
+
+
+def split_condition(action_id: Any, start: Any, end: Any):
+    """Build the operation that turns a flagged condition into an action of its own.
+
+    The clause after the conditional word (up to the next punctuation) becomes a new action,
+    and the original action waits for it (depends on it), so the condition gets its own who
+    and when instead of hanging on an "if".
+    """
+
+    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+        require_live(meeting)
+        require_writer(actor, "item")
+        original = target(session, meeting, "action", action_id)
+        if original is None:
+            raise LiveError("not_found")
+        text = original.what or ""
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in (start, end)) \
+                or not 0 <= start < end <= len(text):
+            raise LiveError("invalid", "bad_span")
+        rest = text[end:]
+        stop = _CLAUSE_END.search(rest)
+        clause = (rest[: stop.start()] if stop else rest).strip()
+        if not clause:
+            raise LiveError("invalid", "bad_span")
+        event = add_item("action", {"what": clause[0].upper() + clause[1:]})(
+            session, meeting, actor)
+        original.depends_on_id = event["id"]
+        version = original.bump_version("depends_on_id")
+        audit(session, actor.record(), "action", original.id, "depends_on_id", None, event["id"],
+              plan_id=meeting.plan_id, meeting_id=meeting.id)
+        return {**event, "kind": "condition_split", "action_id": original.id,
+                "field": "depends_on_id", "value": event["id"], "version": version}
+
+    return run

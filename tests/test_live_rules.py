@@ -1,0 +1,125 @@
+"""Plan rules in the live meeting: findings on every screen, conditions resolved, close gate."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from sip_meeting.models import Action, Meeting
+
+
+def _action(client, what: str) -> int:
+    return client.op("add_item", entity="action", values={"what": what})["id"]
+
+
+def _findings(client, rule: str) -> list[dict]:
+    annotations = client.received("annotations")
+    assert annotations, "no annotations arrived"
+    return [f for f in annotations[-1]["findings"] if f["rule"] == rule]
+
+
+def test_conditional_action_is_flagged_on_every_screen_and_clears_when_rewritten(live):
+    live.start()
+    sara, karin = live.join(), live.join("Karin Holm", "professional", "municipality")
+    wall = live.wall()
+    for c in (sara, karin, wall, live.chair):
+        c.received()
+    action = _action(sara, "Om Alva kommer till skolan får hon stöd av assistent")
+    for client in (sara, karin, wall, live.chair):
+        flagged = _findings(client, "conditional")
+        assert [(f["item_id"], f["phrase"], f["start"], f["end"]) for f in flagged] == [
+            (action, "Om", 0, 2)]
+        assert flagged[0]["message"].endswith("?")  # asked as a question
+    assert sara.op("edit", entity="action", id=action, field="what", base_version=0,
+                   base="Om Alva kommer till skolan får hon stöd av assistent",
+                   value="Alva får stöd av assistent varje skoldag")["ok"]
+    for client in (sara, karin, wall, live.chair):
+        assert _findings(client, "conditional") == []
+
+
+def test_findings_reach_each_reader_in_their_language(live):
+    live.start()
+    sara = live.join()
+    ahmed = live.join("Ahmed Berg", language="en")
+    _action(sara, "Kanske ringer skolan")
+    sv = _findings(sara, "hedge")[0]["message"]
+    en = _findings(ahmed, "hedge")[0]["message"]
+    assert sv != en and "Kanske" in sv
+
+
+def test_completeness_meter_counts_blockers(live):
+    live.start()
+    sara = live.join()
+    before = sara.snapshot()["annotations"]["completeness"]
+    assert before["blockers"] == 0 and before["percent"] < 100
+    _action(sara, "")
+    after = sara.received("annotations")[-1]["completeness"]
+    assert after["blockers"] >= 1
+
+
+def test_condition_becomes_its_own_action_that_the_original_waits_for(live, query):
+    live.start()
+    sara, karin = live.join(), live.join("Karin Holm", "professional", "municipality")
+    action = _action(sara, "Om hen kommer till skolan, ger mentor extra stöd")
+    karin.received()
+    answer = sara.op("split_condition", action_id=action, start=0, end=2)
+    assert answer["ok"]
+    event = karin.received("op")[-1]
+    assert event["kind"] == "condition_split" and event["action_id"] == action
+    assert event["item"]["fields"]["what"]["value"] == "Hen kommer till skolan"
+    original = query(lambda s: s.get(Action, action))
+    assert original.depends_on_id == answer["id"]
+
+
+def test_accepted_condition_with_fallback_is_listed_not_flagged(live):
+    live.start()
+    sara = live.join()
+    action = _action(sara, "Om Alva vill, tränar hon simning med kontaktperson")
+    assert sara.op("edit", entity="action", id=action, field="condition_fallback",
+                   base_version=0, base="",
+                   value="Annars erbjuder kontaktpersonen promenader, Jonas ringer 1 mars")["ok"]
+    annotations = sara.received("annotations")[-1]
+    assert [f for f in annotations["findings"] if f["rule"] == "conditional"] == []
+    assert [c["action_id"] for c in annotations["accepted_conditions"]] == [action]
+
+
+def test_close_is_refused_with_a_blocker_and_allowed_with_an_override(live, query):
+    live.start()
+    sara = live.join()
+    refused = live.chair.op("end")
+    assert refused["ok"] is False and refused["code"] == "blocked"
+    rules = {b["rule"] for b in refused["blockers"]}
+    assert {"lead_principal", "consent", "followup_date"} <= rules
+    assert query(lambda s: s.get(Meeting, live.meeting.id).status) == "live"
+    assert sara.op("override", rule="consent", item_id=None, reason="x")["code"] == "forbidden"
+    for rule in rules:
+        assert live.chair.op("override", rule=rule, item_id=None,
+                             reason="Familjen vill vänta till nästa möte")["ok"]
+    assert live.chair.op("end")["ok"]
+    meeting = query(lambda s: s.get(Meeting, live.meeting.id))
+    assert meeting.status == "closed"
+    assert {o["rule"]: o["reason"] for o in meeting.overrides}["consent"] == \
+        "Familjen vill vänta till nästa möte"
+    assert all(o["by"] == "Eva Lund" for o in meeting.overrides)
+
+
+def test_override_needs_a_known_rule_and_a_short_reason(live):
+    live.start()
+    assert live.chair.op("override", rule="nonsense", item_id=None, reason="x")["code"] == \
+        "invalid"
+    assert live.chair.op("override", rule="consent", item_id=None, reason="x" * 501)["code"] == \
+        "invalid"
+
+
+def test_filled_in_plan_closes_without_override(live, query):
+    live.start()
+    sara = live.join()
+    plan_id = live.meeting.plan_id
+    for field, value in (("lead_principal", "municipality"), ("followup_date", "2027-03-01")):
+        assert sara.op("edit", entity="plan", id=plan_id, field=field, base_version=0, base="",
+                       value=value)["ok"]
+    assert sara.op("add_item", entity="consent", values={
+        "given_by": "Sara Berg", "form": "oral", "organisations": "Skolan, BUP",
+        "information": "Skolsituationen"})["ok"]
+    answer = live.chair.op("end")
+    assert answer["ok"], answer
+    assert query(lambda s: s.scalar(select(Meeting.status))) == "closed"
