@@ -13,6 +13,7 @@ from .meeting_order import meeting_order
 from .models import Meeting, Participant
 from .planning import audit
 from .rules import RULE_IDS
+from .versions import freeze
 
 
 def participant_payload(p: Participant) -> dict[str, Any]:
@@ -87,6 +88,8 @@ def set_status(status: Any):
 
     def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
         require_chair(actor)
+        if status == "closed" and meeting.status == "closed":
+            raise LiveError("closed", "already_closed")
         if status not in STATUS_FLOW.get(meeting.status, ()):
             raise LiveError("invalid", "bad_status")
         if status == "closed":
@@ -98,6 +101,8 @@ def set_status(status: Any):
             meeting.started_at = meeting.started_at or utcnow()
         elif status == "closed":
             meeting.closed_at = utcnow()
+            version = freeze(session, meeting)
+            return {"kind": "status", "status": status, "plan_version": version.number}
         return {"kind": "status", "status": status}
 
     return run

@@ -17,6 +17,7 @@ from .models import (
     GOAL_KINDS,
     LEAD_PRINCIPALS,
     PRINCIPALS,
+    REVIEW_OUTCOMES,
 )
 
 MAX_ITEMS = {"goal": 30, "action": 100, "consent": 10}
@@ -75,6 +76,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "followup_date": DATE,
         "followup_form": _line(200),
         "followup_convener": _line(200),
+        # The follow-up's review: did the child's situation change as intended?
+        "review_situation_change": _text(4000),
     },
     "goal": {"kind": Field("choice", choices=GOAL_KINDS), "text": _text(1000)},
     "action": {
@@ -91,6 +94,10 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "depends_on_id": Field("ref", ref="action"),
         "family_part": _text(1000),
         "condition_fallback": _text(1000),
+        # The follow-up's review of an earlier action, and of its accepted condition.
+        "review_outcome": Field("choice", choices=REVIEW_OUTCOMES),
+        "review_comment": _text(1000),
+        "condition_review": _text(1000),
     },
     "consent": {
         "given_by": _line(200),

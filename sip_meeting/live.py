@@ -103,7 +103,7 @@ def apply(session: Session, actor: Actor, op_id: Any,
 
 def ack_of(event: dict[str, Any]) -> dict[str, Any]:
     """The part of an event that the sender's acknowledgement repeats."""
-    keys = ("version", "value", "id", "item", "merged")
+    keys = ("version", "value", "id", "item", "merged", "plan_version")
     return {k: event[k] for k in keys if k in event}
 
 

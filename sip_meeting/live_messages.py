@@ -35,6 +35,15 @@ def error_message(key: str, **params: Any) -> str:
                                     max=params.get("max", 0)),
         "bad_position": lambda: _("The item cannot be moved there."),
         "bad_step": lambda: _("The meeting order has no such step."),
+        "already_closed": lambda: _("The meeting is already closed. Nothing was changed."),
+        "close_blocked": lambda: _("The plan cannot be closed yet: %(n)d questions must be "
+                                   "answered first, or set aside with a reason.",
+                                   n=params.get("n", 0)),
+        "bad_override": lambda: _("Choose what to set aside and write a short reason."),
+        "bad_span": lambda: _("Mark the condition in the text of the action."),
+        "bad_word": lambda: _("Choose a word from the plan, at most 80 characters."),
+        "bad_explanation": lambda: _("Write the explanation, at most 1000 characters."),
+        "bad_answer": lambda: _("Choose one of the answers."),
         "bad_status": lambda: _("The meeting cannot move to that state now."),
         "bad_participant": lambda: _("That person is not invited to this meeting."),
     }

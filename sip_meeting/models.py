@@ -29,6 +29,7 @@ GOAL_KINDS = ("long", "short")
 CHILD_PARTICIPATION = ("present", "part", "heard_before", "views_brought", "not_taking_part")
 CONSENT_FORMS = ("oral", "written")
 ATTENDANCE = ("invited", "present", "absent")
+REVIEW_OUTCOMES = ("done", "started", "not_started", "not_needed")
 
 
 class Versioned:
@@ -85,6 +86,7 @@ class Plan(Versioned, Base):
     followup_date: Mapped[date | None] = mapped_column(Date)
     followup_form: Mapped[str] = mapped_column(String(200), default="")
     followup_convener: Mapped[str] = mapped_column(String(200), default="")
+    review_situation_change: Mapped[str] = mapped_column(Text, default="")
 
     chair: Mapped[Chair] = relationship(back_populates="plans")
     meetings: Mapped[list[Meeting]] = relationship(
@@ -140,6 +142,8 @@ class Meeting(Versioned, Base):
     spoken: Mapped[dict[str, list[int]]] = mapped_column(JSON, default=dict)
     # The chair's overrides of blockers at close: [{"rule", "item_id", "reason", "by", "at"}].
     overrides: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # "Are you satisfied with the meeting?": {"<participant id>": "yes" | "partly" | "no"}.
+    satisfaction: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -218,6 +222,9 @@ class Action(Versioned, Base):
     )
     family_part: Mapped[str] = mapped_column(Text, default="")
     condition_fallback: Mapped[str] = mapped_column(Text, default="")
+    review_outcome: Mapped[str] = mapped_column(String(12), default="")
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    condition_review: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -308,4 +315,35 @@ class TermExplanation(Base):
     word: Mapped[str] = mapped_column(String(80))
     term_id: Mapped[str | None] = mapped_column(String(60))
     text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Delivery(Base):
+    """The plan sent by email to one participant after a meeting closed."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, sent, failed
+    error: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReminderSent(Base):
+    """One reminder sent, so the same reminder never goes out twice on the same day."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("kind", "subject_id", "recipient", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "action" or "chair_summary"
+    subject_id: Mapped[int] = mapped_column(Integer)  # the action's or the chair's id
+    recipient: Mapped[str] = mapped_column(String(254))
+    day: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

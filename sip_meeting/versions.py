@@ -1,0 +1,96 @@
+"""Frozen plan versions: what the plan said when a meeting closed, kept unchanged for good.
+
+A version snapshot is plain JSON-ready data (the structure `sip-meeting export --format json`
+writes, described by docs/plan-version.schema.json). Texts are the plan's own words; labels of
+choices ("planned", "municipality") are translated when the version is shown or printed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import fields as F
+from .annotations import rules
+from .db import utcnow
+from .models import Meeting, Participant, PlanVersion, TermExplanation
+from .rules import accepted_conditions
+
+FORMAT = "sip-meeting/plan-version/1"
+
+
+def _row(entity: str, obj: Any) -> dict[str, Any]:
+    return {"id": obj.id, **{name: F.to_wire(field, getattr(obj, name))
+                             for name, field in F.SCHEMA[entity].items()}}
+
+
+def _participant(p: Participant) -> dict[str, Any]:
+    return {"id": p.id, "name": p.name, "organisation": p.organisation, "role": p.role,
+            "principal": p.principal, "language": p.language,
+            "attendance": "present" if p.admitted_at is not None or p.attendance == "present"
+            else "absent"}
+
+
+def _responsible_name(action: dict[str, Any], people: dict[int, dict[str, Any]]) -> str:
+    person = people.get(action["responsible_participant_id"])
+    return person["name"] if person else action["responsible"]
+
+
+def version_snapshot(session: Session, meeting: Meeting, number: int) -> dict[str, Any]:
+    """Describe the plan as it stands now, as version `number`."""
+    plan = meeting.plan
+    people = {p.id: _participant(p) for p in meeting.participants}
+    actions = [_row("action", a) for a in plan.actions]
+    for action in actions:
+        action["responsible_name"] = _responsible_name(action, people)
+    sections = _row("plan", plan)
+    sections.pop("id")
+    explanations = session.scalars(select(TermExplanation).where(
+        TermExplanation.plan_id == plan.id).order_by(TermExplanation.id)).all()
+    snapshot = {
+        "format": FORMAT,
+        "plan_id": plan.id,
+        "version": number,
+        "frozen_at": utcnow().isoformat(),
+        "child_name": plan.child_name,
+        "meeting": _meeting(meeting),
+        "participants": list(people.values()),
+        "sections": sections,
+        "goals": [_row("goal", g) for g in plan.goals],
+        "actions": actions,
+        "consents": [_row("consent", c) for c in plan.consents],
+        "overrides": list(meeting.overrides or []),
+        "explanations": [{"word": e.word, "term_id": e.term_id, "text": e.text}
+                         for e in explanations],
+    }
+    rules_view = {"actions": actions}
+    snapshot["accepted_conditions"] = accepted_conditions(rules_view, rules())
+    return snapshot
+
+
+def _meeting(meeting: Meeting) -> dict[str, Any]:
+    return {"id": meeting.id, "kind": meeting.kind, "starts_at": meeting.starts_at.isoformat(),
+            "duration_minutes": meeting.duration_minutes, "place": meeting.place,
+            "video_link": meeting.video_link, "purpose": meeting.purpose,
+            "questions": [q.strip() for q in meeting.questions.splitlines() if q.strip()],
+            "chair": meeting.chair.name or meeting.chair.email,
+            "started_at": meeting.started_at.isoformat() if meeting.started_at else None,
+            "closed_at": (meeting.closed_at or utcnow()).isoformat()}
+
+
+def freeze(session: Session, meeting: Meeting) -> PlanVersion:
+    """Store the plan as its next version, linked to the meeting that closed it."""
+    number = (session.scalar(select(func.max(PlanVersion.number)).where(
+        PlanVersion.plan_id == meeting.plan_id)) or 0) + 1
+    version = PlanVersion(plan_id=meeting.plan_id, meeting_id=meeting.id, number=number,
+                          snapshot=version_snapshot(session, meeting, number))
+    session.add(version)
+    session.flush()
+    return version
+
+
+def meeting_version(session: Session, meeting_id: int) -> PlanVersion | None:
+    """Return the version a closed meeting froze, if any."""
+    return session.scalar(select(PlanVersion).where(PlanVersion.meeting_id == meeting_id))
