@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -25,6 +26,7 @@ SETUP_MESSAGES = {
     "too_many": lambda: _("A meeting can have at most %(n)d participants.",
                           n=planning.MAX_PARTICIPANTS),
     "status": lambda: _("The meeting cannot move to that state now."),
+    "not_closed": lambda: _("A follow-up can be booked when the last meeting is closed."),
 }
 
 
@@ -48,14 +50,22 @@ def _chair_participant(meeting: Meeting, participant_id: int) -> Participant:
 
 @bp.get("/")
 def dashboard():
-    """List the chair's meetings and plans."""
+    """Show the chair's meetings, the follow-ups that are due and the overdue actions."""
+    today = date.today()
     meetings = db_session().scalars(
         select(Meeting).where(Meeting.chair_id == g.chair.id).order_by(Meeting.starts_at)
     ).all()
     plans = db_session().scalars(
         select(Plan).where(Plan.chair_id == g.chair.id).order_by(Plan.child_name)
     ).all()
-    return render_template("chair/dashboard.html", meetings=meetings, plans=plans)
+    return render_template(
+        "chair/dashboard.html", plans=plans, today=today,
+        live=[m for m in meetings if m.status in ("open", "live")],
+        upcoming=[m for m in meetings if m.status == "draft"],
+        closed=[m for m in reversed(meetings) if m.status == "closed"][:20],
+        followups_due=planning.followups_due(plans, today),
+        overdue=planning.overdue_actions(plans, today),
+    )
 
 
 @bp.route("/plans/new", methods=["GET", "POST"])
@@ -212,3 +222,29 @@ def history(plan_id: int):
     ).all()
     return render_template("chair/history.html", plan=plan, events=events,
                            labels=live_strings(), limit=HISTORY_LIMIT)
+
+
+@bp.route("/plans/<int:plan_id>/followup", methods=["GET", "POST"])
+def new_followup(plan_id: int):
+    """Book the follow-up of a closed plan, with its participants carried over."""
+    plan = _chair_plan(plan_id)
+    previous = planning.latest_meeting(plan)
+    if previous is None or previous.status != "closed":
+        _setup_error(planning.SetupError("not_closed"))
+        return redirect(url_for("chair.plan", plan_id=plan.id))
+    form = MeetingForm(obj=previous)
+    if not form.is_submitted():
+        form.date.data = plan.followup_date
+        form.time.data = previous.starts_at.astimezone(planning.STOCKHOLM).time()
+        form.questions.data = ""
+    elif form.validate():
+        starts_at = planning.local_to_utc(form.date.data, form.time.data)
+        details = {k: getattr(form, k).data or "" for k in planning.MEETING_FIELDS}
+        details["duration_minutes"] = form.duration_minutes.data
+        with atomic() as session:
+            meeting, links = planning.schedule_followup(session, g.chair, plan, starts_at,
+                                                        **details)
+        return render_template("chair/links.html", meeting=meeting, confirm=ConfirmForm(),
+                               links=[(p, join_url(t), qr_svg(join_url(t))) for p, t in links])
+    return render_template("chair/meeting_form.html", form=form, plan=plan, meeting=None,
+                           followup=True), 400 if form.errors else 200

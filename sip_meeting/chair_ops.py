@@ -68,7 +68,7 @@ def set_step(step: Any):
         require_chair(actor)
         require_live(meeting)
         if isinstance(step, bool) or not isinstance(step, int) \
-                or not 0 <= step < len(meeting_order()):
+                or not 0 <= step < len(meeting_order(meeting.kind)):
             raise LiveError("invalid", "bad_step")
         audit(session, actor.record(), "meeting", meeting.id, "step", meeting.step, step,
               plan_id=meeting.plan_id, meeting_id=meeting.id)

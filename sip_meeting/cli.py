@@ -21,6 +21,7 @@ from .glossary_cli import glossary
 from .models import Chair, Meeting
 from .rules.cli import lint
 from .security import hash_password
+from .versions import meeting_version
 
 db_group = AppGroup("db", help="Create and migrate the database.")
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -81,6 +82,10 @@ def demo(base_url: str | None) -> None:
     click.echo(f"Chair login: {base}/login  email: {DEMO_EMAIL}  password: {DEMO_PASSWORD}")
     for name, token in result.tokens:
         click.echo(f"Join link for {name}: {base}/j/{token}")
+    if result.closed_meeting is not None:
+        click.echo("A closed meeting (version 1 of Nils's plan) with its family page:")
+        for name, token in result.closed_tokens[:2]:
+            click.echo(f"Family link for {name}: {base}/j/{token}")
 
 
 @click.command("meetings")
@@ -102,6 +107,28 @@ def meetings(as_json: bool) -> None:
                    f"{row['status']:<7} {row['starts_at']}")
 
 
+@click.command("export")
+@with_appcontext
+@click.argument("meeting_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["docx", "ics", "json"]), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+def export(meeting_id: int, fmt: str, output: str, lang: str) -> None:
+    """Write the plan version a closed meeting froze, as DOCX, calendar (.ics) or JSON."""
+    meeting = db_session().get(Meeting, meeting_id)
+    if meeting is None:
+        raise click.ClickException(f"meeting {meeting_id} does not exist")
+    version = meeting_version(db_session(), meeting_id)
+    if meeting.status != "closed" or version is None:
+        raise click.ClickException(
+            f"meeting {meeting_id} is not closed; only a closed meeting's plan can be exported")
+    from .handover import export_version  # TEMP until document/calendars land
+
+    data = export_version(version.snapshot, fmt, lang)
+    Path(output).write_bytes(data)
+    click.echo(f"Wrote version {version.number} of the plan to {output} ({len(data)} bytes).")
+
+
 @click.command("serve")
 @with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -120,5 +147,5 @@ def serve(host: str, port: int) -> None:
 def init_app(app: Flask) -> None:
     """Register the commands on the app's command line."""
     app.cli.add_command(db_group)
-    for cmd in (create_chair, demo, meetings, serve, lint, glossary):
+    for cmd in (create_chair, demo, meetings, export, serve, lint, glossary):
         app.cli.add_command(cmd)

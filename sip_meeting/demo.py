@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import planning
+from .demo_followup import create_followed_up_plan
 from .models import Chair, Meeting
 from .security import derived_token, hash_password
 
@@ -35,6 +36,8 @@ class DemoResult:
     chair: Chair
     meeting: Meeting
     tokens: list[tuple[str, str]]
+    closed_meeting: Meeting | None = None
+    closed_tokens: list[tuple[str, str]] | None = None
 
 
 def seed_demo(session: Session, secret_key: str, today: date | None = None) -> DemoResult:
@@ -43,14 +46,22 @@ def seed_demo(session: Session, secret_key: str, today: date | None = None) -> D
     created = chair is None
     if created:
         chair = _create(session, today or date.today())
-    meeting = chair.plans[0].meetings[0]
+    plans = sorted(chair.plans, key=lambda p: p.id)
+    meeting = plans[0].meetings[0]
+    closed = next((m for m in plans[1].meetings if m.status == "closed"), None)
+    return DemoResult(created, chair, meeting, _links(session, secret_key, meeting), closed,
+                      _links(session, secret_key, closed) if closed else None)
+
+
+def _links(session: Session, secret_key: str, meeting: Meeting) -> list[tuple[str, str]]:
+    """Give each participant a link derived from the secret key, so every run prints the same."""
     tokens = []
     for participant in meeting.participants:
         token = derived_token(secret_key, f"demo:{meeting.id}:{participant.position}")
         if participant.token_hash is None:
             planning.issue_link(session, None, participant, token=token)
         tokens.append((participant.name, token))
-    return DemoResult(created, chair, meeting, tokens)
+    return tokens
 
 
 def _create(session: Session, today: date) -> Chair:
@@ -73,4 +84,5 @@ def _create(session: Session, today: date) -> Chair:
     )
     for fields in PARTICIPANTS:
         planning.add_participant(session, chair, meeting, **fields)
+    create_followed_up_plan(session, chair, today)
     return chair

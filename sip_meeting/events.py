@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
 from sqlalchemy import select, update
 
-from . import chair_ops, live, plan_ops, term_ops
+from . import chair_ops, closing_ops, live, plan_ops, term_ops
 from .access import link_expired, participant_for_token
 from .annotations import annotate
 from .db import atomic, db_session
@@ -363,6 +363,10 @@ class LiveNamespace(Namespace):
         """Record what a word means in this plan (the chair)."""
         return self._run(payload, lambda p: term_ops.explain_term(
             p.get("request_id"), p.get("word"), p.get("term_id"), p.get("text")))
+
+    def on_answer_satisfaction(self, payload: Any = None) -> dict[str, Any]:
+        """Answer "Are you satisfied with the meeting?" with one tap."""
+        return self._run(payload, lambda p: closing_ops.answer_satisfaction(p.get("answer")))
 
     def on_typing(self, payload: Any = None) -> dict[str, Any]:
         """Tell the others that someone is writing in a field (not stored)."""

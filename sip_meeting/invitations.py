@@ -86,7 +86,7 @@ def _ics_response(meeting: Meeting, url: str | None) -> Response:
 
 def _render_invitation(meeting: Meeting, participant: Participant | None):
     return render_template("invitation.html", meeting=meeting, participant=participant,
-                           order=meeting_order())
+                           order=meeting_order(meeting.kind))
 
 
 @bp.get("/meetings/<int:meeting_id>/invitation")

@@ -44,6 +44,7 @@ def error_message(key: str, **params: Any) -> str:
         "bad_word": lambda: _("Choose a word from the plan, at most 80 characters."),
         "bad_explanation": lambda: _("Write the explanation, at most 1000 characters."),
         "bad_answer": lambda: _("Choose one of the answers."),
+        "not_closed": lambda: _("You can answer when the meeting has ended."),
         "bad_status": lambda: _("The meeting cannot move to that state now."),
         "bad_participant": lambda: _("That person is not invited to this meeting."),
     }

@@ -25,9 +25,10 @@ class Step:
 
 
 @cache
-def meeting_order() -> tuple[Step, ...]:
-    """Load the meeting order once."""
+def meeting_order(kind: str = "first") -> tuple[Step, ...]:
+    """Return the steps of a first meeting or of a follow-up, loaded once."""
     data = tomllib.loads(ORDER_FILE.read_text(encoding="utf-8"))
     return tuple(
-        Step(s["id"], s["title"], s["summary"], tuple(s["sections"])) for s in data["steps"]
+        Step(s["id"], s["title"], s["summary"], tuple(s["sections"]))
+        for s in data["steps"] if kind in s.get("kinds", ("first", "followup"))
     )

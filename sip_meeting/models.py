@@ -228,6 +228,8 @@ class Action(Versioned, Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    responsible_participant: Mapped[Participant | None] = relationship()
+
 
 class Consent(Versioned, Base):
     """A recorded consent to share information between organisations."""

@@ -150,3 +150,69 @@ def revoke_link(session: Session, chair: Chair, participant: Participant) -> Non
     audit(session, chair, "participant", participant.id, "link", "issued", "revoked",
           plan_id=participant.meeting.plan_id, meeting_id=participant.meeting_id)
     session.flush()
+
+
+PARTICIPANT_FIELDS = ("name", "organisation", "role", "principal", "email", "language")
+REVIEW_FIELDS = ("review_outcome", "review_comment", "condition_review")
+
+
+def latest_meeting(plan: Plan) -> Meeting | None:
+    """Return the plan's most recent meeting."""
+    return max(plan.meetings, key=lambda m: (m.starts_at, m.id), default=None)
+
+
+def schedule_followup(session: Session, chair: Chair, plan: Plan, starts_at: datetime,
+                      **details: Any) -> tuple[Meeting, list[tuple[Participant, str]]]:
+    """Schedule the follow-up of a closed plan, carrying its participants over with new links.
+
+    The plan's actions keep their responsible people (now this meeting's participants) and
+    their review starts empty.
+    """
+    previous = latest_meeting(plan)
+    if previous is None or previous.status != "closed":
+        raise SetupError("not_closed")
+    meeting = schedule_meeting(session, chair, plan, starts_at, **details)
+    links, renamed = [], {}
+    for old in previous.participants:
+        new = add_participant(session, chair, meeting,
+                              **{k: getattr(old, k) for k in PARTICIPANT_FIELDS})
+        links.append((new, issue_link(session, chair, new)))
+        renamed[old.id] = new.id
+    for action in plan.actions:
+        if action.responsible_participant_id in renamed:
+            action.responsible_participant_id = renamed[action.responsible_participant_id]
+        for name in REVIEW_FIELDS:
+            if getattr(action, name):
+                setattr(action, name, "")
+                action.bump_version(name)
+    if plan.review_situation_change:
+        plan.review_situation_change = ""
+        plan.bump_version("review_situation_change")
+    session.flush()
+    return meeting, links
+
+
+FOLLOWUP_SOON_DAYS = 14
+OPEN_STATUSES = ("planned", "decided", "ongoing")
+
+
+def followups_due(plans: list[Plan], today: date) -> list[tuple[Plan, date]]:
+    """Return closed plans whose follow-up date is near or past and not yet booked."""
+    due = []
+    for plan in plans:
+        last = latest_meeting(plan)
+        if last is not None and last.status == "closed" and plan.followup_date is not None \
+                and (plan.followup_date - today).days <= FOLLOWUP_SOON_DAYS:
+            due.append((plan, plan.followup_date))
+    return sorted(due, key=lambda pair: pair[1])
+
+
+def overdue_actions(plans: list[Plan], today: date) -> list[tuple[Plan, Any]]:
+    """Return open actions whose date has passed, oldest first."""
+    found = []
+    for plan in plans:
+        for action in plan.actions:
+            when = action.due_date or action.decision_date
+            if action.status in OPEN_STATUSES and when is not None and when < today:
+                found.append((plan, action))
+    return sorted(found, key=lambda pair: pair[1].due_date or pair[1].decision_date)

@@ -29,7 +29,7 @@ def _page(meeting: Meeting, view: str):
             if view == "device" else url_for("invite.chair_invitation", meeting_id=meeting.id),
         },
     }
-    return render_template(f"live/{view}.html", meeting=meeting, order=meeting_order(),
+    return render_template(f"live/{view}.html", meeting=meeting, order=meeting_order(meeting.kind),
                            view=view, config=config)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from . import fields as F
 from .annotations import annotate
+from .closing_ops import satisfaction_counts
 from .chair_ops import participant_payload
 from .db import db_session
 from .live import Actor
@@ -43,13 +44,14 @@ def meeting_payload(meeting: Meeting) -> dict[str, Any]:
             "step": meeting.step, "kind": meeting.kind, "child_name": meeting.plan.child_name,
             "starts_at": meeting.starts_at.isoformat(),
             "questions": field_values("meeting", meeting)["questions"],
-            "spoken": meeting.spoken or {}}
+            "spoken": meeting.spoken or {},
+            "satisfaction": satisfaction_counts(meeting)}
 
 
-def order_payload(lang: str) -> list[dict[str, Any]]:
+def order_payload(kind: str, lang: str) -> list[dict[str, Any]]:
     """Describe the meeting order in the reader's language."""
     out = []
-    for step in meeting_order():
+    for step in meeting_order(kind):
         title, summary = step.text(lang)
         out.append({"id": step.id, "title": title, "summary": summary,
                     "sections": list(step.sections)})
@@ -70,7 +72,7 @@ def snapshot(meeting: Meeting, actor: Actor, lang: str, view: str) -> dict[str, 
         "seq": meeting.seq,
         "me": me_payload(actor, lang, view),
         "meeting": meeting_payload(meeting),
-        "order": order_payload(lang),
+        "order": order_payload(meeting.kind, lang),
         "participants": [participant_payload(p) for p in meeting.participants],
         "plan": {"fields": field_values("plan", plan)},
         "goals": [item_payload("goal", g) for g in plan.goals],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import format_date
 
 from . import auth, chair, glossary_views, invitations, room
 from .i18n import format_when
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
     glossary_views.init_app(app)
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["audit_value"] = audit_value
+    app.jinja_env.filters["format_date"] = format_date
     app.jinja_env.globals["family_first"] = family_first
     app.after_request(add_security_headers)
 

@@ -19,18 +19,35 @@ def test_demo_is_idempotent_and_prints_working_links(runner, client, query):
     second = runner.invoke(args=["demo"])
     assert first.exit_code == 0 and second.exit_code == 0
     assert "Demo created." in first.output and "already present" in second.output
-    links = [line.split()[-1] for line in first.output.splitlines() if "/j/" in line]
+    links = [line.split()[-1] for line in first.output.splitlines() if "Join link" in line]
     assert len(links) == 5
-    assert links == [line.split()[-1] for line in second.output.splitlines() if "/j/" in line]
-    assert query(lambda s: s.scalar(select(func.count(Meeting.id)))) == 1
-    assert query(lambda s: s.scalar(select(func.count(Participant.id)))) == 5
+    assert links == [line.split()[-1] for line in second.output.splitlines()
+                     if "Join link" in line]
+    # Alva's scheduled meeting; Nils's closed first meeting and his booked follow-up
+    assert query(lambda s: s.scalar(select(func.count(Meeting.id)))) == 3
+    assert query(lambda s: s.scalar(select(func.count(Participant.id)))) == 15
     token = links[0].rsplit("/", 1)[1]
     assert client.get(f"/j/{token}").status_code == 302
 
 
+def test_demo_has_a_closed_meeting_frozen_as_version_one(runner, query):
+    from sip_meeting.models import PlanVersion
+
+    runner.invoke(args=["demo"])
+    statuses = query(lambda s: [(m.plan.child_name, m.kind, m.status)
+                                for m in s.scalars(select(Meeting).order_by(Meeting.id))])
+    assert statuses == [("Alva", "first", "draft"), ("Nils", "first", "closed"),
+                        ("Nils", "followup", "draft")]
+    version = query(lambda s: s.scalar(select(PlanVersion)))
+    assert version.number == 1 and len(version.snapshot["actions"]) == 4
+    assert [c["action_id"] for c in version.snapshot["accepted_conditions"]]
+    assert version.snapshot["consents"] and version.snapshot["sections"]["followup_date"]
+
+
 def test_demo_has_five_participants_of_different_kinds(runner, query):
     runner.invoke(args=["demo"])
-    people = query(lambda s: [(p.role, p.principal) for p in s.scalars(select(Participant))])
+    people = query(lambda s: [(p.role, p.principal) for p in s.scalars(
+        select(Participant).where(Participant.meeting_id == 1))])
     assert {r for r, _ in people} >= {"guardian", "professional"}
     assert {p for _, p in people} >= {"family", "municipality", "region"}
 
@@ -77,5 +94,6 @@ def test_installed_command_migrates_seeds_and_lists(tmp_path):
     listed = subprocess.run([exe, "meetings", "--json"], env=env, check=True,
                             capture_output=True, text=True, timeout=60)
     rows = json.loads(listed.stdout)
-    assert [r["child_name"] for r in rows] == ["Alva"] and rows[0]["status"] == "draft"
+    assert sorted((r["child_name"], r["status"]) for r in rows) == [
+        ("Alva", "draft"), ("Nils", "closed"), ("Nils", "draft")]
     assert (tmp_path / "sip_meeting.sqlite").exists() and (tmp_path / "secret_key").exists()

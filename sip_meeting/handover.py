@@ -1,0 +1,128 @@
+"""The plan in everyone's hands after the close: the family page, the document, calendars."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, g, render_template, url_for
+from flask_babel import force_locale
+
+from .access import chair_meeting, require_chair, session_participant
+from .calendars import deadlines_ics, followup_ics
+from .closing_ops import SATISFACTION
+from .db import db_session
+from .document import build_docx
+from .i18n import current_language
+from .invitations import join_url, qr_svg
+from .models import FAMILY_ROLES, Meeting, Participant, PlanVersion
+from .versions import meeting_version
+
+bp = Blueprint("handover", __name__)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def export_version(snapshot: dict[str, Any], fmt: str, lang: str) -> bytes:
+    """Render a frozen version as DOCX, the follow-up calendar file or JSON."""
+    if fmt == "docx":
+        return build_docx(snapshot, lang)
+    if fmt == "ics":
+        return followup_ics(snapshot, lang, None)
+    return json.dumps(snapshot, ensure_ascii=False, indent=2).encode()
+
+
+def own_tasks_first(snapshot: dict[str, Any], participant: Participant) -> list[dict[str, Any]]:
+    """Order actions so a reader's own tasks (and the family's, for the family) come first."""
+
+    def mine(action: dict[str, Any]) -> bool:
+        if action["responsible_participant_id"] == participant.id:
+            return True
+        return participant.role in FAMILY_ROLES and action["principal"] == "family"
+
+    return sorted(snapshot["actions"], key=lambda a: not mine(a))
+
+
+def _closed_version(meeting_id: int) -> tuple[Participant, PlanVersion]:
+    participant = session_participant(meeting_id)
+    if participant is None:
+        abort(404)
+    version = meeting_version(db_session(), meeting_id)
+    if version is None:
+        abort(404)
+    return participant, version
+
+
+def _download(data: bytes, mimetype: str, name: str) -> Response:
+    return Response(data, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/m/<int:meeting_id>/plan")
+def family_page(meeting_id: int):
+    """Show a participant the plan the meeting agreed on: what happens next, and who does what."""
+    participant, version = _closed_version(meeting_id)
+    v = version.snapshot
+    return render_template("plan/family.html", v=v, me=participant, meeting_id=meeting_id,
+                           actions=own_tasks_first(v, participant), answers=SATISFACTION,
+                           answered=(participant.meeting.satisfaction or {}).get(
+                               str(participant.id)))
+
+
+@bp.get("/m/<int:meeting_id>/plan.docx")
+def family_docx(meeting_id: int):
+    """Download the plan as a document in the reader's language."""
+    _, version = _closed_version(meeting_id)
+    data = build_docx(version.snapshot, current_language())
+    return _download(data, DOCX, f"sip-plan-v{version.number}.docx")
+
+
+@bp.get("/m/<int:meeting_id>/followup.ics")
+def family_followup_ics(meeting_id: int):
+    """Download the follow-up meeting for the calendar."""
+    participant, version = _closed_version(meeting_id)
+    page = url_for("handover.family_page", meeting_id=meeting_id, _external=True)
+    data = followup_ics(version.snapshot, current_language(), page)
+    return _download(data, "text/calendar", "sip-uppfoljning.ics")
+
+
+@bp.get("/m/<int:meeting_id>/my-actions.ics")
+def family_deadlines_ics(meeting_id: int):
+    """Download the reader's own action deadlines for the calendar."""
+    participant, version = _closed_version(meeting_id)
+    data = deadlines_ics(version.snapshot, participant.id, current_language())
+    return _download(data, "text/calendar", "sip-mina-uppgifter.ics")
+
+
+def _chair_version(meeting_id: int) -> tuple[Meeting, PlanVersion]:
+    meeting = chair_meeting(meeting_id)
+    version = meeting_version(db_session(), meeting.id)
+    if version is None:
+        abort(404)
+    return meeting, version
+
+
+@bp.get("/meetings/<int:meeting_id>/plan")
+def chair_print(meeting_id: int):
+    """Show the chair the closed meeting's plan, ready to print, with the family's short link."""
+    redirect = require_chair()
+    if redirect:
+        return redirect
+    meeting, version = _chair_version(meeting_id)
+    return render_template("plan/print.html", v=version.snapshot, meeting=meeting)
+
+
+@bp.get("/meetings/<int:meeting_id>/plan.docx")
+def chair_docx(meeting_id: int):
+    """Download the closed meeting's plan as a document (the chair's language)."""
+    if g.get("chair") is None:
+        abort(404)
+    _, version = _chair_version(meeting_id)
+    with force_locale(current_language()):
+        data = build_docx(version.snapshot, current_language())
+    return _download(data, DOCX, f"sip-plan-v{version.number}.docx")
+
+
+def family_link_qr(token: str) -> tuple[str, Any]:
+    """Return a personal link to the family page and its QR code."""
+    url = join_url(token)
+    return url, qr_svg(url)
