@@ -15,6 +15,7 @@ from .db import atomic, db_session
 from .extensions import socketio
 from .forms import ConfirmForm, MeetingForm, ParticipantForm, PlanForm
 from .invitations import join_url, qr_svg
+from .live_messages import error_message
 from .live_strings import live_strings
 from .models import AuditEvent, Meeting, Participant, Plan
 
@@ -200,8 +201,8 @@ def set_status(meeting_id: int, status: str):
     try:
         with atomic() as session:
             event = live.apply(session, actor, f"http-{uuid.uuid4()}", chair_ops.set_status(status))
-    except live.LiveError:
-        flash(SETUP_MESSAGES["status"](), "error")
+    except live.LiveError as err:
+        flash(error_message(err.key, **err.params), "error")
     else:
         socketio.emit("op", event, to=f"meeting:{meeting.id}", namespace="/live")
     if status == "live":

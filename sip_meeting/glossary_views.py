@@ -21,7 +21,7 @@ bp = Blueprint("glossary", __name__, url_prefix="/glossary")
 EXTENSION = "sip_glossary"
 MAX_QUERY = 100
 MAX_SUGGESTIONS = 5
-MIN_SUGGESTION_RATIO = 0.99
+MIN_SUGGESTION_RATIO = 0.67
 JSON_CACHE = "public, max-age=3600"
 ORGANISATION_LABELS = {
     "municipality": _l("Municipality"),

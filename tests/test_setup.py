@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from sip_meeting.db import atomic
 from sip_meeting.models import AuditEvent, Meeting, Participant, Plan
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -125,13 +126,18 @@ def test_pages_need_login(client, make_meeting):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_status_flow_and_refusal(chair_client, make_meeting, query):
+def test_status_flow_and_refusal(app, chair_client, make_meeting, query):
     meeting = make_meeting()
     assert chair_client.post(f"/meetings/{meeting.id}/status/closed").status_code == 302
     assert query(lambda s: s.get(Meeting, meeting.id).status) == "draft"
-    for status in ("open", "live", "closed"):
+    for status in ("open", "live"):
         chair_client.post(f"/meetings/{meeting.id}/status/{status}")
-    assert query(lambda s: s.get(Meeting, meeting.id).status) == "closed"
+    assert query(lambda s: s.get(Meeting, meeting.id).status) == "live"
+    refused = chair_client.post(f"/meetings/{meeting.id}/status/closed", follow_redirects=True)
+    assert "Planen kan inte avslutas än" in refused.get_data(as_text=True)
+    assert query(lambda s: s.get(Meeting, meeting.id).status) == "live"
+    with app.app_context(), atomic() as s:
+        s.get(Meeting, meeting.id).status = "closed"
     response = chair_client.post(f"/meetings/{meeting.id}", data=PERSON, follow_redirects=True)
     assert "Mötet är avslutat" in response.get_data(as_text=True)
     assert chair_client.post(f"/meetings/{meeting.id}/status/bogus").status_code == 404
