@@ -9,15 +9,16 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import chair_ops, live, planning
+from . import chair_ops, live, mailer, planning
 from .access import chair_meeting, require_chair
 from .db import atomic, db_session
 from .extensions import socketio
+from .handover import email_plan_later
 from .forms import ConfirmForm, MeetingForm, ParticipantForm, PlanForm
 from .invitations import join_url, qr_svg
 from .live_messages import error_message
 from .live_strings import live_strings
-from .models import AuditEvent, Meeting, Participant, Plan
+from .models import AuditEvent, Delivery, Meeting, Participant, Plan
 
 bp = Blueprint("chair", __name__)
 bp.before_request(require_chair)
@@ -141,8 +142,12 @@ def meeting(meeting_id: int):
             _setup_error(err)
             return redirect(url_for("chair.meeting", meeting_id=meeting.id))
         return _show_link(meeting, participant, token)
+    deliveries = db_session().scalars(
+        select(Delivery).where(Delivery.meeting_id == meeting.id).order_by(Delivery.id)).all()
     return render_template("chair/meeting.html", meeting=meeting, form=form,
-                           confirm=ConfirmForm()), 400 if form.errors else 200
+                           confirm=ConfirmForm(), deliveries=deliveries,
+                           people={p.id: p for p in meeting.participants}), \
+        400 if form.errors else 200
 
 
 def _show_link(meeting: Meeting, participant: Participant, token: str):
@@ -205,6 +210,8 @@ def set_status(meeting_id: int, status: str):
         flash(error_message(err.key, **err.params), "error")
     else:
         socketio.emit("op", event, to=f"meeting:{meeting.id}", namespace="/live")
+        if status == "closed":
+            email_plan_later(meeting.id)
     if status == "live":
         return redirect(url_for("room.console", meeting_id=meeting.id))
     return redirect(url_for("chair.meeting", meeting_id=meeting.id))
@@ -249,3 +256,22 @@ def new_followup(plan_id: int):
                                links=[(p, join_url(t), qr_svg(join_url(t))) for p, t in links])
     return render_template("chair/meeting_form.html", form=form, plan=plan, meeting=None,
                            followup=True), 400 if form.errors else 200
+
+
+@bp.post("/meetings/<int:meeting_id>/deliveries/<int:delivery_id>/retry")
+def retry_delivery(meeting_id: int, delivery_id: int):
+    """Try again to email the plan to one participant."""
+    meeting = chair_meeting(meeting_id)
+    delivery = db_session().get(Delivery, delivery_id)
+    if delivery is None or delivery.meeting_id != meeting.id or \
+            not ConfirmForm().validate_on_submit():
+        abort(404)
+    try:
+        with atomic() as session:
+            mailer.retry_delivery(session, delivery.id, actor=g.chair)
+    except ValueError:
+        flash(_("The plan has already been sent to this person."), "info")
+    else:
+        email_plan_later(meeting.id)
+        flash(_("Sending again. Reload the page in a moment to see the result."), "success")
+    return redirect(url_for("chair.meeting", meeting_id=meeting.id) + "#deliveries")

@@ -7,7 +7,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from .annotations import close_blockers
+from flask import current_app
+
 from .db import utcnow
+from .mailer import mail_enabled, queue_plan_deliveries
 from .live import Actor, LiveError, require_chair, require_live
 from .meeting_order import meeting_order
 from .models import Meeting, Participant
@@ -102,6 +105,8 @@ def set_status(status: Any):
         elif status == "closed":
             meeting.closed_at = utcnow()
             version = freeze(session, meeting)
+            if mail_enabled(current_app):
+                queue_plan_deliveries(session, meeting)
             return {"kind": "status", "status": status, "plan_version": version.number}
         return {"kind": "status", "status": status}
 

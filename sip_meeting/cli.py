@@ -18,7 +18,9 @@ from .db import atomic, db_session
 from .demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from .extensions import socketio
 from .glossary_cli import glossary
+from .handover import export_version
 from .models import Chair, Meeting
+from .remind_cli import remind
 from .rules.cli import lint
 from .security import hash_password
 from .versions import meeting_version
@@ -122,8 +124,6 @@ def export(meeting_id: int, fmt: str, output: str, lang: str) -> None:
     if meeting.status != "closed" or version is None:
         raise click.ClickException(
             f"meeting {meeting_id} is not closed; only a closed meeting's plan can be exported")
-    from .handover import export_version  # TEMP until document/calendars land
-
     data = export_version(version.snapshot, fmt, lang)
     Path(output).write_bytes(data)
     click.echo(f"Wrote version {version.number} of the plan to {output} ({len(data)} bytes).")
@@ -147,5 +147,5 @@ def serve(host: str, port: int) -> None:
 def init_app(app: Flask) -> None:
     """Register the commands on the app's command line."""
     app.cli.add_command(db_group)
-    for cmd in (create_chair, demo, meetings, export, serve, lint, glossary):
+    for cmd in (create_chair, demo, meetings, export, serve, lint, glossary, remind):
         app.cli.add_command(cmd)

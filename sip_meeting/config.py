@@ -36,6 +36,13 @@ class Defaults:
     RULES_PATH = None
     ANNOTATION_DELAY = 0.3  # seconds: findings and glossary terms follow a burst of edits once
     GLOSSARY_PATH = None
+    SMTP_HOST = None  # without it, email is simply not offered
+    SMTP_PORT = 587
+    SMTP_USERNAME = None
+    SMTP_PASSWORD = None
+    SMTP_STARTTLS = True
+    SMTP_TIMEOUT = 30
+    MAIL_FROM = None
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:

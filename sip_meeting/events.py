@@ -22,6 +22,7 @@ from .annotations import annotate
 from .db import atomic, db_session
 from .extensions import socketio
 from .fields import InvalidValue
+from .handover import email_plan_later
 from .live_messages import error_message
 from .models import Chair, Meeting, Operation, Participant
 from .security import hash_token
@@ -222,6 +223,8 @@ class LiveNamespace(Namespace):
         conn = self.connections[request.sid]
         if event["kind"] in CONTENT_KINDS:
             self.schedule_annotations(conn.meeting_id)
+        if event["kind"] == "status" and event["status"] == "closed":
+            email_plan_later(conn.meeting_id)
         if event["kind"] == "admitted":
             for p in event["participants"]:
                 # Sockets of this process join the room at once; others join on their `sync`.

@@ -5,16 +5,34 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, render_template, url_for
+import uuid
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale
 
 from .access import chair_meeting, require_chair, session_participant
 from .calendars import deadlines_ics, followup_ics
-from .closing_ops import SATISFACTION
-from .db import db_session
+from .closing_ops import SATISFACTION, answer_satisfaction
+from .db import atomic, db_session
+from .forms import ConfirmForm
+from .live import Actor, LiveError, apply
+from .live_messages import error_message
 from .document import build_docx
+from .extensions import socketio
 from .i18n import current_language
 from .invitations import join_url, qr_svg
+from .mailer import mail_enabled, send_deliveries
 from .models import FAMILY_ROLES, Meeting, Participant, PlanVersion
 from .versions import meeting_version
 
@@ -66,6 +84,24 @@ def family_page(meeting_id: int):
                            actions=own_tasks_first(v, participant), answers=SATISFACTION,
                            answered=(participant.meeting.satisfaction or {}).get(
                                str(participant.id)))
+
+
+@bp.post("/m/<int:meeting_id>/satisfaction")
+def satisfaction(meeting_id: int):
+    """Record a participant's one-tap answer to "Are you satisfied with the meeting?"."""
+    participant, _version = _closed_version(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    actor = Actor(meeting_id, participant=participant, lang=current_language())
+    try:
+        with atomic() as session:
+            event = apply(session, actor, f"http-{uuid.uuid4()}",
+                          answer_satisfaction(request.form.get("answer")))
+    except LiveError as err:
+        flash(error_message(err.key, **err.params), "error")
+    else:
+        socketio.emit("op", event, to=f"meeting:{meeting_id}", namespace="/live")
+    return redirect(url_for("handover.family_page", meeting_id=meeting_id) + "#happy-heading")
 
 
 @bp.get("/m/<int:meeting_id>/plan.docx")
@@ -120,6 +156,18 @@ def chair_docx(meeting_id: int):
     with force_locale(current_language()):
         data = build_docx(version.snapshot, current_language())
     return _download(data, DOCX, f"sip-plan-v{version.number}.docx")
+
+
+def email_plan_later(meeting_id: int) -> None:
+    """Send the closed meeting's plan by email in the background; a close never waits for it."""
+    app = current_app._get_current_object()
+    if mail_enabled(app):
+        socketio.start_background_task(_email_plan, app, meeting_id)
+
+
+def _email_plan(app, meeting_id: int) -> None:
+    with app.app_context():
+        send_deliveries(meeting_id, build_docx)
 
 
 def family_link_qr(token: str) -> tuple[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, render_template, url_for
+from flask import Blueprint, abort, g, redirect, render_template, url_for
 
 from .access import chair_meeting, require_chair, session_participant
 from .i18n import current_language
@@ -39,6 +39,8 @@ def device(meeting_id: int):
     participant = session_participant(meeting_id)
     if participant is None:
         abort(404)
+    if participant.meeting.status == "closed":
+        return redirect(url_for("handover.family_page", meeting_id=meeting_id))
     g.participant = participant
     return _page(participant.meeting, "device")
 

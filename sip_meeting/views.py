@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import format_date
 
-from . import auth, chair, glossary_views, invitations, room
+from . import auth, chair, glossary_views, handover, invitations, labels, room
 from .i18n import format_when
 from .models import Participant
 
@@ -17,6 +17,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(invitations.bp)
     app.register_blueprint(room.bp)
     app.register_blueprint(glossary_views.bp)
+    app.register_blueprint(handover.bp)
+    labels.init_app(app)
     glossary_views.init_app(app)
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["audit_value"] = audit_value
