@@ -109,7 +109,7 @@ def _section_titles() -> dict[str, str]:
         "s.child": _("The child's voice"),
         "s.strengths": _("Strengths"),
         "s.goals": _("Goals"),
-        "s.actions": _("Actions"),
+        "s.actions": _("Actions in the plan"),
         "s.responsibility": _("Overall responsibility"),
         "s.contact": _("Contact between meetings"),
         "s.followup": _("Follow-up"),
@@ -118,7 +118,6 @@ def _section_titles() -> dict[str, str]:
 
 def _status_texts() -> dict[str, str]:
     return {
-        "save.label": _("Save status"),
         "save.saved": _("Saved"),
         "save.saving": _("Saving…"),
         "save.offline": _(
@@ -169,7 +168,6 @@ def _meeting_texts() -> dict[str, str]:
         "people.you": _("%(name)s (you)"),
         "people.connected": _("Connected"),
         "people.not_connected": _("Not connected"),
-        "people.waiting": _("Waiting to be let in"),
         "people.none": _("No one has been let in yet."),
         "announce.change": _("%(name)s changed: %(field)s"),
         "announce.changes": _("%(n)s changes in the plan"),
@@ -188,7 +186,6 @@ def _plan_texts() -> dict[str, str]:
         "plan.now": _("Now in the meeting"),
         "plan.rest": _("The rest of the plan"),
         "plan.readonly": _("You follow the meeting and read the plan. The others write in it."),
-        "plan.jump": _("Go to this part of the plan"),
         "plan.sections": _("Parts of the plan"),
         "plan.add.goal": _("Add a goal"),
         "plan.add.action": _("Add an action"),
@@ -209,7 +206,6 @@ def _plan_texts() -> dict[str, str]:
         "plan.up": _("Up"),
         "plan.down": _("Down"),
         "plan.remove_short": _("Remove"),
-        "plan.queued": _("Waiting to be sent"),
         "plan.participant_option": _("%(name)s, %(organisation)s"),
         "plan.item_option": _("%(n)s: %(text)s"),
         "plan.untitled": _("(no text yet)"),
@@ -224,6 +220,7 @@ def _console_texts() -> dict[str, str]:
     return {
         "console.lobby": _("Waiting to be let in"),
         "console.lobby_empty": _("No one is waiting."),
+        "console.waiting_now": _("%(name)s is waiting to be let in."),
         "console.admit": _("Let in"),
         "console.admit_name": _("Let %(name)s in"),
         "console.admit_all": _("Let everyone in"),
@@ -234,6 +231,7 @@ def _console_texts() -> dict[str, str]:
         "console.step": _("Meeting order"),
         "console.round": _("Has spoken in this step"),
         "console.spoken": _("%(name)s has spoken"),
+        "console.spoken_short": _("Has spoken"),
         "console.left": _("Has left"),
         "console.not_joined": _("Has not joined"),
         "console.in_lobby": _("In the lobby"),
@@ -258,7 +256,9 @@ def _simple_texts() -> dict[str, str]:
         "simple.step.summary": _("We go through who does what, and when."),
         "simple.step.closing": _("We decide when we meet again. Thank you for coming!"),
         "simple.voice": _("What you think"),
-        "simple.voice_hint": _("Write what you want to say. It goes into the plan as you write it."),
+        "simple.voice_hint": _(
+            "Write what you want to say. It goes into the plan as you write it."
+        ),
         "simple.actions": _("Who does what, and when"),
         "simple.action": _("%(who)s: %(what)s"),
         "simple.when": _("When: %(when)s"),

@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 from flask_babel import format_date
 
-from . import auth, chair, glossary_views, handover, invitations, labels, room
+from . import (
+    auth,
+    chair,
+    glossary_views,
+    handover,
+    invitations,
+    labels,
+    room,
+    versions_views,
+)
 from .i18n import format_when
 from .models import Participant
 
 
+class DatabaseInt(IntegerConverter):
+    """An id in a URL: a larger number than the database holds is simply not found."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def init_app(app: Flask) -> None:
     """Attach every blueprint and the template helpers."""
+    app.url_map.converters["int"] = DatabaseInt
     app.register_blueprint(auth.bp)
     app.register_blueprint(chair.bp)
     app.register_blueprint(invitations.bp)
     app.register_blueprint(room.bp)
     app.register_blueprint(glossary_views.bp)
     app.register_blueprint(handover.bp)
+    app.register_blueprint(versions_views.bp)
     labels.init_app(app)
     glossary_views.init_app(app)
     app.jinja_env.filters["when"] = format_when

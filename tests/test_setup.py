@@ -141,3 +141,9 @@ def test_status_flow_and_refusal(app, chair_client, make_meeting, query):
     response = chair_client.post(f"/meetings/{meeting.id}", data=PERSON, follow_redirects=True)
     assert "Mötet är avslutat" in response.get_data(as_text=True)
     assert chair_client.post(f"/meetings/{meeting.id}/status/bogus").status_code == 404
+
+
+def test_huge_ids_are_not_found(chair_client):
+    for url in ("/plans/99999999999999999999", "/meetings/99999999999999999999",
+                "/m/99999999999999999999"):
+        assert chair_client.get(url).status_code == 404, url
