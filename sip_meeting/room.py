@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from .access import chair_meeting, require_chair, session_participant
 from .i18n import current_language
+from .invitations import qr_svg
 from .live_strings import live_strings
 from .meeting_order import meeting_order
 from .models import Meeting
@@ -16,6 +26,8 @@ bp = Blueprint("room", __name__)
 
 
 def _page(meeting: Meeting, view: str):
+    # Not a secret: it opens the plan only in a browser that joined with a personal link.
+    family_url = _public_url(url_for("handover.family_page", meeting_id=meeting.id))
     config: dict[str, Any] = {
         "meeting_id": meeting.id,
         "view": view,
@@ -27,10 +39,18 @@ def _page(meeting: Meeting, view: str):
             "console": url_for("room.console", meeting_id=meeting.id),
             "invitation": url_for("invite.participant_invitation", meeting_id=meeting.id)
             if view == "device" else url_for("invite.chair_invitation", meeting_id=meeting.id),
+            "family_page": family_url,
+            "glossary_term": url_for("glossary.term_json", term_id="TERM"),
         },
     }
     return render_template(f"live/{view}.html", meeting=meeting, order=meeting_order(meeting.kind),
-                           view=view, config=config)
+                           view=view, config=config,
+                           family_qr=qr_svg(family_url) if view == "wall" else None)
+
+
+def _public_url(path: str) -> str:
+    base = current_app.config["PUBLIC_URL"] or request.url_root
+    return base.rstrip("/") + path
 
 
 @bp.get("/m/<int:meeting_id>")
