@@ -108,15 +108,21 @@ def add_item(entity: Any, values: Any):
     return run
 
 
+def _writable_item(session: Session, meeting: Meeting, actor: Actor, entity: Any, item_id: Any):
+    """Return a list item the actor may change in this live meeting, or refuse."""
+    require_live(meeting)
+    require_writer(actor, "item")
+    row = target(session, meeting, entity, item_id) if entity in ITEM_MODELS else None
+    if row is None:
+        raise LiveError("not_found")
+    return row
+
+
 def remove_item(entity: Any, item_id: Any):
     """Build the operation that removes a list item; what pointed at it points nowhere."""
 
     def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
-        require_live(meeting)
-        require_writer(actor, "item")
-        row = target(session, meeting, entity, item_id) if entity in ITEM_MODELS else None
-        if row is None:
-            raise LiveError("not_found")
+        row = _writable_item(session, meeting, actor, entity, item_id)
         before = item_payload(entity, row)["fields"]
         for other in meeting.plan.actions:
             for ref in ("goal_id", "depends_on_id"):
@@ -137,11 +143,7 @@ def move_item(entity: Any, item_id: Any, position: Any):
     """Build the operation that moves a list item to a new place in its list."""
 
     def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
-        require_live(meeting)
-        require_writer(actor, "item")
-        row = target(session, meeting, entity, item_id) if entity in ITEM_MODELS else None
-        if row is None:
-            raise LiveError("not_found")
+        row = _writable_item(session, meeting, actor, entity, item_id)
         items = sorted(_items(meeting, entity), key=lambda r: r.position)
         if isinstance(position, bool) or not isinstance(position, int) \
                 or not 0 <= position < len(items):
