@@ -14,7 +14,8 @@ from .extensions import csrf, limiter, socketio
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the application: configuration, then each part, then the routes."""
-    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("SIP_MEETING_INSTANCE_PATH")
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "SIP_MEETING_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance)
     load_config(app, test_config)
     logs.init_app(app)

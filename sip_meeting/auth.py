@@ -25,7 +25,7 @@ from .models import Chair
 from .security import hash_password, verify_password
 
 bp = Blueprint("auth", __name__)
-# Checked against when the email is unknown, so a wrong email costs as much time as a wrong password.
+# Checked when the email is unknown, so a wrong email costs as much time as a wrong password.
 _DUMMY_HASH = hash_password("not-a-real-password")
 
 

@@ -13,8 +13,8 @@ from . import chair_ops, live, mailer, planning
 from .access import chair_meeting, require_chair
 from .db import atomic, db_session
 from .extensions import socketio
-from .handover import email_plan_later
 from .forms import ConfirmForm, MeetingForm, ParticipantForm, PlanForm
+from .handover import email_plan_later
 from .invitations import join_url, qr_svg
 from .live_messages import error_message
 from .live_strings import live_strings

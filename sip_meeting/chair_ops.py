@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from .annotations import close_blockers
-from flask import current_app
-
 from .db import utcnow
-from .mailer import mail_enabled, queue_plan_deliveries
 from .live import Actor, LiveError, require_chair, require_live
+from .mailer import mail_enabled, queue_plan_deliveries
 from .meeting_order import meeting_order
 from .models import Meeting, Participant
 from .planning import audit

@@ -58,7 +58,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         if app.config["MODE"] == "production":
             raise RuntimeError(
                 "SIP_MEETING_SECRET_KEY must be set in production mode "
-                "(a long random value, e.g. from `python -c 'import secrets; print(secrets.token_hex(32))'`)."
+                "(a long random value, e.g. from "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`)."
             )
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     if app.config["MODE"] == "production":

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
 import uuid
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -25,13 +24,13 @@ from .access import chair_meeting, require_chair, session_participant
 from .calendars import deadlines_ics, followup_ics
 from .closing_ops import SATISFACTION, answer_satisfaction
 from .db import atomic, db_session
-from .forms import ConfirmForm
-from .live import Actor, LiveError, apply
-from .live_messages import error_message
 from .document import build_docx
 from .extensions import socketio
+from .forms import ConfirmForm
 from .i18n import current_language
 from .invitations import join_url, qr_svg
+from .live import Actor, LiveError, apply
+from .live_messages import error_message
 from .mailer import mail_enabled, send_deliveries
 from .models import FAMILY_ROLES, Meeting, Participant, PlanVersion
 from .versions import meeting_version

@@ -29,7 +29,8 @@ def current_language() -> str:
 
 def format_when(value) -> str:
     """Format a meeting time in Swedish local time for the reader's locale."""
-    return _("%(date)s at %(time)s", date=format_date(value, "full"), time=format_time(value, "HH:mm"))
+    return _("%(date)s at %(time)s", date=format_date(value, "full"),
+             time=format_time(value, "HH:mm"))
 
 
 def init_app(app: Flask) -> None:

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from . import fields as F
 from .annotations import annotate
-from .closing_ops import satisfaction_counts
 from .chair_ops import participant_payload
+from .closing_ops import satisfaction_counts
 from .db import db_session
 from .live import Actor
 from .meeting_order import meeting_order

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter
 from flask_babel import format_date
+from werkzeug.routing import IntegerConverter
 
 from . import (
     auth,

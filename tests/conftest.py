@@ -11,8 +11,7 @@ import pytest
 from alembic import command as alembic_command
 from sqlalchemy import create_engine, select, text
 
-from sip_meeting import create_app
-from sip_meeting import planning
+from sip_meeting import create_app, planning
 from sip_meeting.cli import alembic_config
 from sip_meeting.db import Base, atomic, db_session
 from sip_meeting.models import Chair

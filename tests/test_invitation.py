@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from icalendar import Calendar
-
 from conftest import extract_token
+from icalendar import Calendar
 
 
 def _meeting_with_guest(make_meeting, make_participant):

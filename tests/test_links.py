@@ -29,7 +29,8 @@ def test_valid_link_opens_the_invitation_without_the_token_in_the_address(client
     response = client.get(f"/j/{token}")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/m/{meeting.id}"
-    assert "Välkommen, Sara Berg." in client.get(f"/m/{meeting.id}/invitation").get_data(as_text=True)
+    page = client.get(f"/m/{meeting.id}/invitation").get_data(as_text=True)
+    assert "Välkommen, Sara Berg." in page
 
 
 def _same_friendly_page(client, token: str) -> None:

@@ -340,7 +340,8 @@ def test_typing_is_shown_to_others_but_not_stored(live, query):
 
 def test_presence_shows_who_is_connected_and_who_left(live):
     live.start()
-    sara, karin = live.join(), live.join("Karin Holm", "professional", "municipality")
+    live.join()
+    karin = live.join("Karin Holm", "professional", "municipality")
     live.chair.received()
     karin.socket.disconnect(namespace="/live")
     presence = live.chair.received("presence")

@@ -37,7 +37,8 @@ def test_create_plan_then_schedule_meeting_in_stockholm_time(chair_client, query
     assert meeting.status == "draft" and meeting.kind == "first"
     local = meeting.starts_at.astimezone(STOCKHOLM)
     assert (local.date().isoformat(), local.strftime("%H:%M")) == (NEXT_WEEK, "13:30")
-    assert "Hur orkar Alva?" in chair_client.get(response.headers["Location"]).get_data(as_text=True)
+    page = chair_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Hur orkar Alva?" in page
 
 
 @pytest.mark.parametrize("change,field,message", [

@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from sip_meeting import create_app
-
 CATALOGS = Path(__file__).parent.parent / "sip_meeting" / "translations"
 
 
