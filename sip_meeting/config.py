@@ -43,6 +43,7 @@ class Defaults:
     SMTP_STARTTLS = True
     SMTP_TIMEOUT = 30
     MAIL_FROM = None
+    EMAIL_PLAN_AFTER_CLOSE = True  # send the plan to everyone with an address when a meeting closes
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:

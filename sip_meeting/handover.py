@@ -160,7 +160,7 @@ def chair_docx(meeting_id: int):
 def email_plan_later(meeting_id: int) -> None:
     """Send the closed meeting's plan by email in the background; a close never waits for it."""
     app = current_app._get_current_object()
-    if mail_enabled(app):
+    if mail_enabled(app) and app.config["EMAIL_PLAN_AFTER_CLOSE"]:
         socketio.start_background_task(_email_plan, app, meeting_id)
 
 

@@ -84,6 +84,8 @@ def app(database_url, tmp_path):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "ANNOTATION_DELAY": 0,
+        # Sending runs in a background thread; tests that want it turn it on and wait for it.
+        "EMAIL_PLAN_AFTER_CLOSE": False,
         "INSTANCE_PATH": str(tmp_path / "instance"),
     })
     yield app

@@ -121,3 +121,26 @@ def test_export_refuses_an_open_meeting(runner, make_meeting, tmp_path):
                                  str(tmp_path / "x.json")])
     assert result.exit_code == 1 and "not closed" in result.output
     assert not (tmp_path / "x.json").exists()
+
+
+def test_closing_emails_the_plan_in_the_background(app, live, query):
+    import time
+
+    from test_mail import smtp_server
+
+    from sip_meeting.models import Delivery
+
+    inbox_gen = smtp_server(app)
+    inbox = next(inbox_gen)
+    app.config["EMAIL_PLAN_AFTER_CLOSE"] = True
+    live.start()
+    live.join("Sara Berg", email="sara@example.se")
+    live.end()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not inbox.messages:
+        time.sleep(0.1)
+    while time.monotonic() < deadline and query(
+            lambda s: [d.status for d in s.scalars(select(Delivery))]) != ["sent"]:
+        time.sleep(0.1)
+    next(inbox_gen, None)
+    assert [m["To"] for m in inbox.messages] == ["sara@example.se"]
