@@ -239,6 +239,59 @@ def test_lint_text(rules, text, expected):
         assert text[f.start:f.end] == f.phrase
 
 
+# General rules for "om" in authority prose: (text, expected conditional and hedge spans).
+OM_CASES = [
+    # A noun that governs "om", also as the head of a compound or across a short phrase.
+    ("Socialtjänstlagen om samverkan gäller alla huvudmän.", []),
+    ("Ett biståndsbeslut om ledsagning fattas av nämnden.", []),
+    ("En ansökan till kommunen om bostadsanpassning görs av föräldrarna.", []),
+    ("Samverkan om barnets skolgång sker varje termin.", []),
+    ("Vägledningen om samordnade planer finns på webben.", []),
+    # A parenthesis between the governing noun and "om" is skipped.
+    ("Enligt lagen (1993:387) om stöd och service till vissa funktionshindrade har hen rätt "
+     "till insatser.", []),
+    ("Föreskrifterna (SOSFS 2008:20) om samordning gäller regionen.", []),
+    # Verbs and adjectives that make "om" "whether" or "about".
+    ("Insatsen ges oavsett om barnet har en diagnos.", []),
+    ("Föräldrarna tillfrågas om de vill ha tolk.", []),
+    ("Mentorn följer upp om anpassningarna används.", []),
+    ("Det är upp till barnet om hen vill delta.", []),
+    ("Det beror på situationen om mötet hålls digitalt.", []),
+    ("Det ska framgå av planen om någon insats väntar på en annan.", []),
+    ("Mer om detta finns att läsa i vägledningen.", []),
+    ("Den som vill veta mer om planen kan ringa kommunen.", []),
+    # A verb of judging with only adverbials before "om" is "whether" ...
+    ("Skolan bedömer i samråd med familjen om eleven kan följa med.", []),
+    ("The team decides together with the parents if a new meeting is needed.", []),
+    # ... but with an object, or in the passive, the "om" or "if" is a condition.
+    ("Läkaren utreder sömnen om hen fortsätter att vakna.", [("conditional", "om")]),
+    ("The plan is reviewed if the needs change.", [("conditional", "if")]),
+    ("Planen ska följas upp om situationen förändras.", [("conditional", "om")]),
+    ("Hen får vila mer om hen är trött.", [("conditional", "om")]),
+    # "om" before a time or a frequency.
+    ("Nästa möte hålls om två till tre veckor.", []),
+    ("Sjukgymnasten kommer en gång om halvåret.", []),
+    # Conditions: two definite nouns as subject, verb first with a bare or genitive subject.
+    ("Om föräldrarna och skolan har olika bild kallar rektor till möte.", [("conditional", "Om")]),
+    ("Saknas samtycke får planen inte skickas.", [("conditional", "Saknas")]),
+    ("Ändras elevens schema ska mentorn informera hemmet.", [("conditional", "Ändras")]),
+    ("Blir frånvaron hög kallar rektorn till möte.", [("conditional", "Blir")]),
+    ("Om ett barn far illa ska nämnden agera.", [("conditional", "Om")]),
+    # Hedges of authority prose.
+    ("Tolk anlitas om så krävs.", [("hedge", "om så krävs")]),
+    ("Skolan kan om det bedöms lämpligt erbjuda en mindre grupp.",
+     [("hedge", "om det bedöms lämpligt")]),
+    ("Barnet deltar när det är möjligt.", [("hedge", "när det är möjligt")]),
+    ("Planen skickas i förekommande fall till skolan.", [("hedge", "i förekommande fall")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), OM_CASES)
+def test_om_rules(rules, text, expected):
+    findings = lint_text(text, rules, "sv")
+    assert [(f.rule, f.phrase) for f in findings if f.rule in ("conditional", "hedge")] == expected
+
+
 def test_every_rule_has_both_languages(rules):
     assert set(rules.texts) == set(RULE_IDS)
     for text in rules.texts.values():

@@ -2,7 +2,8 @@
 
 Swedish "om" is a condition only in "om + subject + finite verb", and not when the words
 around it make it a preposition ("information om"), a particle ("ta hand om"), "whether"
-("fråga om", "ta reda på om"), a time ("om en vecka") or concessive ("även om").
+("fråga om", "ta reda på om", "bedömer i samråd med skolan om"), a time ("om en vecka") or
+concessive ("även om").
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from .text import (
 _CONJUNCTIONS = frozenset({"och", "men", "eller", "samt", "utan", "and", "but", "or"})
 _BE = frozenset({"is", "are", "was", "were", "be", "been", "being", "am"})
 _NOT_MAIN = frozenset({"och", "men", "eller", "samt", "att", "som"})
+_PRONOUNS = frozenset({"hen", "han", "hon", "det", "de", "den", "dom", "vi", "ni", "jag", "du",
+                       "man"})
 
 
 def find_spans(text: str, det: Detector) -> list[Span]:
@@ -53,12 +56,26 @@ def _resolve(hedges: list[Span], found: list[Span]) -> list[Span]:
 
 
 def _before(toks: list[Tok], first: int, limit: int = 4) -> list[str]:
+    # A parenthesis is skipped: "lagen (1993:387) om stöd" reads as "lagen om stöd".
     words: list[str] = []
-    for tok in reversed(toks[max(0, first - limit):first]):
-        if not tok.is_word or tok.low in _CONJUNCTIONS:
+    k = first - 1
+    while k >= 0 and len(words) < limit:
+        tok = toks[k]
+        if tok.text == ")":
+            k = _opening(toks, k)
+        elif not tok.is_word or tok.low in _CONJUNCTIONS:
             break
-        words.append(tok.low)
+        else:
+            words.append(tok.low)
+        k -= 1
     return words
+
+
+def _opening(toks: list[Tok], close: int) -> int:
+    for k in range(close - 1, max(-1, close - 12), -1):
+        if toks[k].text == "(":
+            return k
+    return -1
 
 
 def _after(toks: list[Tok], last: int, limit: int = 5) -> list[Tok]:
@@ -82,8 +99,24 @@ def _excluded(rules: MatchRules, before: list[str], after: list[Tok]) -> bool:
     return bool(rules.before.match(" ".join(t.low for t in after)))
 
 
+def _judged(toks: list[Tok], first: int, rules: MatchRules, g: Grammar, swedish: bool) -> bool:
+    """Tell whether "om" is "whether" after a verb of judging: "bedömer i samråd med X om"."""
+    for k in range(first - 1, max(-1, first - 9), -1):
+        tok = toks[k]
+        if not tok.is_word or tok.low in _CONJUNCTIONS or tok.low in ("om", "if", "att", "som"):
+            return False
+        if rules.after_verb.fullmatch(tok.low):
+            passive = k > 0 and toks[k - 1].low in _BE  # "is reviewed if": a condition
+            return not passive and (k + 1 == first or toks[k + 1].low in g.adverbial_starts)
+        if (sv_finite(tok, g) if swedish else tok.low in g.en_finite):
+            return False  # another verb's clause
+    return False
+
+
 def _om_condition(toks: list[Tok], first: int, last: int, det: Detector) -> bool:
     if _excluded(det.om_rules, _before(toks, first), _after(toks, last)):
+        return False
+    if _judged(toks, first, det.om_rules, det.grammar, swedish=True):
         return False
     if _coordinated_with_governed(toks, first, det):
         return False
@@ -105,10 +138,14 @@ def _sv_clause_follows(toks: list[Tok], start: int, det: Detector) -> bool:
 
 
 def _joins_subjects(toks: list[Tok], k: int, start: int, g: Grammar) -> bool:
-    # "om kommunen eller regionen bedömer": a conjunction inside a short subject.
+    # "om kommunen eller regionen bedömer": a conjunction inside a short subject. A word
+    # that can start a subject after it joins only two definite nouns ("föräldrarna och
+    # skolan har"); a pronoun after it starts a new clause.
     nxt = toks[k + 1] if k + 1 < len(toks) else None
-    return (toks[k].low in ("och", "eller") and k - start <= 2 and nxt is not None
-            and nxt.is_word and nxt.low not in g.sv_subjects)
+    if (toks[k].low not in ("och", "eller") or k - start > 2 or nxt is None
+            or not nxt.is_word or nxt.low in _PRONOUNS or sv_finite(nxt, g)):
+        return False
+    return nxt.low not in g.sv_subjects or sv_subject(toks[k - 1], g)
 
 
 def _coordinated_with_governed(toks: list[Tok], first: int, det: Detector) -> bool:
@@ -124,6 +161,8 @@ def _coordinated_with_governed(toks: list[Tok], first: int, det: Detector) -> bo
 
 
 def _if_condition(toks: list[Tok], first: int, last: int, det: Detector) -> bool:
+    if _judged(toks, first, det.if_rules, det.grammar, swedish=False):
+        return False
     return not _excluded(det.if_rules, _before(toks, first), _after(toks, last))
 
 
@@ -185,11 +224,19 @@ def _sv_verb_first(toks: list[Tok], c: int, end: int, det: Detector) -> bool:
     if not sv_finite(toks[c], g, initial=initial) or c + 1 >= end:
         return False
     subject = c + 2 if toks[c + 1].low == "inte" else c + 1
-    if subject >= end or not sv_subject(toks[subject], g):
+    if subject >= end or not _verb_first_subject(toks[c], toks[subject], g):
         return False
     if not initial and _after_subordinate(toks, c, g.sv_subordinators):
         return False  # the main clause after "Om ..., " also starts with its verb
     return _main_clause_follows(toks, subject + 1, end, det)
+
+
+def _verb_first_subject(verb: Tok, tok: Tok, g: Grammar) -> bool:
+    # A passive or "-s" verb often takes a bare noun: "Saknas samtycke ...", "Krävs tolk ...".
+    if sv_subject(tok, g):
+        return True
+    return (verb.low.endswith("s") and tok.is_word and tok.low.isalpha()
+            and tok.low not in g.sv_prepositions and tok.low not in g.sv_not_verbs)
 
 
 def _after_subordinate(toks: list[Tok], c: int, subordinators: frozenset[str]) -> bool:

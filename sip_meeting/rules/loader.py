@@ -22,8 +22,8 @@ RULE_IDS = (
     "actions",
 )
 POSINT, PHRASES, REGEXES, SEVERITY, LANGTEXT = "posint", "phrases", "regexes", "sev", "langtext"
-_MATCH_RULES = {k: REGEXES for k in ("not_after_word", "not_after_near", "not_after_phrase",
-                                      "not_before")}
+_MATCH_RULES = {k: REGEXES for k in ("not_after_word", "not_after_near", "not_after_verb",
+                                      "not_after_phrase", "not_before")}
 _RULE_SPEC = {"severity": SEVERITY, "severity_at_close": SEVERITY, "message": LANGTEXT,
               "suggestion": LANGTEXT}
 SCHEMA: dict[str, Any] = {
@@ -35,8 +35,8 @@ SCHEMA: dict[str, Any] = {
     "conditional": {"plain": PHRASES, "om": PHRASES, "if": PHRASES, "clause": PHRASES,
                     "inverted": PHRASES, "om_rules": _MATCH_RULES, "if_rules": _MATCH_RULES},
     "grammar": {k: PHRASES for k in ("sv_finite", "sv_not_verbs", "sv_subjects",
-                                     "sv_prepositions", "sv_clause_stops", "sv_subordinators",
-                                     "en_finite", "en_subjects")},
+                                     "sv_prepositions", "adverbial_starts", "sv_clause_stops",
+                                     "sv_subordinators", "en_finite", "en_subjects")},
 }
 _OPTIONAL = {"severity_at_close"}
 

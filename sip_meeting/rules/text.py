@@ -49,15 +49,17 @@ class MatchRules:
 
     after_word: re.Pattern[str]
     after_near: re.Pattern[str]
+    after_verb: re.Pattern[str]
     after_phrase: re.Pattern[str]
     before: re.Pattern[str]
 
     @classmethod
     def build(cls, spec: dict[str, list[str]]) -> MatchRules:
-        """Compile the four lists of one marker's exceptions."""
+        """Compile the five lists of one marker's exceptions."""
         return cls(
             after_word=re.compile(_any_of(spec["not_after_word"])),
             after_near=re.compile(_any_of(spec["not_after_near"])),
+            after_verb=re.compile(_any_of(spec["not_after_verb"])),
             after_phrase=re.compile(rf"(?:^|\s)(?:{_any_of(spec['not_after_phrase'])})$"),
             before=re.compile(_any_of(spec["not_before"])),
         )
@@ -71,6 +73,7 @@ class Grammar:
     sv_not_verbs: frozenset[str]
     sv_subjects: frozenset[str]
     sv_prepositions: frozenset[str]
+    adverbial_starts: frozenset[str]
     sv_clause_stops: frozenset[str]
     sv_subordinators: frozenset[str]
     en_finite: frozenset[str]
@@ -134,7 +137,11 @@ def sv_subject(tok: Tok, g: Grammar) -> bool:
     if tok.low in g.sv_subjects or tok.text[0].isupper():
         return True
     w = tok.low
-    return len(w) >= 5 and w.endswith(("en", "et", "an", "na")) and w not in g.sv_not_verbs
+    if w in g.sv_not_verbs or len(w) < 5:
+        return False
+    # Definite nouns ("skolan", "rektorn") and their genitives ("barnets behov").
+    return w.endswith(("en", "et", "an", "na", "orn")) or (
+        len(w) >= 6 and w.endswith(("ens", "ets", "ans", "nas", "orns")))
 
 
 def en_subject(tok: Tok, g: Grammar) -> bool:
