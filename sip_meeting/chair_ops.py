@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from .annotations import close_blockers
+from .annotations import close_blockers, findings
 from .db import utcnow
 from .live import Actor, LiveError, require_chair, require_live
 from .mailer import mail_enabled, queue_plan_deliveries
@@ -144,6 +144,15 @@ def require_no_blockers(meeting: Meeting, actor: Actor) -> None:
 MAX_REASON = 500
 
 
+def _what_it_sets_aside(meeting: Meeting, lang: str, rule: str, item_id: Any) -> dict[str, Any]:
+    """Describe the finding an override sets aside, so it can be named once it is gone."""
+    for finding in findings(meeting, lang, at_close=True):
+        if finding.rule == rule and finding.item_id == item_id:
+            return {"section": finding.section, "field": finding.field,
+                    "message": finding.message}
+    return {}
+
+
 def override(rule: Any, item_id: Any, reason: Any):
     """Build the chair's operation that overrides a named blocker with a written reason.
 
@@ -161,7 +170,8 @@ def override(rule: Any, item_id: Any, reason: Any):
                 if (o["rule"], o.get("item_id")) != (rule, item_id)]
         if reason.strip():
             kept.append({"rule": rule, "item_id": item_id, "reason": reason.strip(),
-                         "by": actor.name, "at": utcnow().isoformat()})
+                         "by": actor.name, "at": utcnow().isoformat(),
+                         **_what_it_sets_aside(meeting, actor.lang, rule, item_id)})
         audit(session, actor.record(), "meeting", meeting.id, "override", rule,
               reason.strip() or None, plan_id=meeting.plan_id, meeting_id=meeting.id)
         meeting.overrides = kept

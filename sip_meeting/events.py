@@ -289,7 +289,8 @@ class LiveNamespace(Namespace):
                 Operation.meeting_id == meeting.id, Operation.seq > last
             ).order_by(Operation.seq)).all()
             if len(ops) == meeting.seq - last:
-                return {"ok": True, "seq": meeting.seq, "ops": list(ops)}
+                return {"ok": True, "seq": meeting.seq, "ops": list(ops),
+                        "annotations": annotate(meeting, conn.lang)}
         with force_locale(conn.lang):
             return {"ok": True, "seq": meeting.seq,
                     "snapshot": snapshot(meeting, actor, conn.lang, conn.view)}

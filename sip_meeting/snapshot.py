@@ -35,7 +35,7 @@ def me_payload(actor: Actor, lang: str, view: str = "device") -> dict[str, Any]:
     p = actor.participant
     return {"kind": "participant", "participant_id": p.id, "name": p.name, "role": p.role,
             "can_edit": actor.may_write("plan", "strengths"), "simple": p.role == "child",
-            "lang": lang}
+            "lang": lang, "satisfaction": (p.meeting.satisfaction or {}).get(str(p.id))}
 
 
 def meeting_payload(meeting: Meeting) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 
 import { announcer, confirmDialog, fill, h, readConfig, translator } from "./dom.js";
 import { LiveClient } from "./live.js";
-import { describePerson, familyFirst, mountErrors, mountSaveStatus, renderOrder } from "./meeting.js";
+import { describePerson, familyFirst, mountErrors, mountSaveStatus, renderCounts, renderOrder } from "./meeting.js";
+import { Notes } from "./notes.js";
 import { PlanView } from "./plan.js";
 
 const config = readConfig();
@@ -13,7 +14,17 @@ const announce = announcer(document.getElementById("live-announce"));
 const { io } = await import(config.urls.socketio_client);
 const client = new LiveClient(config, io);
 const planBox = h("div", { class: "plan" });
-const plan = new PlanView(client, planBox, { t, lang: config.lang, announce });
+const notes = new Notes(client, { t, lang: config.lang, termUrl: config.urls.glossary_term, announce });
+const plan = new PlanView(client, planBox, { t, lang: config.lang, announce, notes });
+const links = JSON.parse(document.getElementById("live-links").textContent);
+const rulesBox = h("section", { class: "console-panel", "aria-labelledby": "rules-title" });
+const gateBox = h("section", { class: "console-panel gate", "aria-labelledby": "gate-title", hidden: true });
+const wordsBox = h("section", { class: "console-panel", "aria-labelledby": "requests-title" });
+const closedBox = h("section", { class: "console-panel", "aria-labelledby": "closed-title", hidden: true });
+let blockers = null;              // the findings that stopped the last try to close
+const reasons = new Map();        // "rule:item" -> the reason being written
+const explaining = new Map();     // request id -> the explanation being written
+notes.watchSelection(planBox);
 const steerBox = h("section", { class: "console-panel", "aria-labelledby": "steer-title" });
 const lobbyBox = h("section", { class: "console-panel", "aria-labelledby": "lobby-title" });
 const peopleBox = h("section", { class: "console-panel", "aria-labelledby": "people-title" });
@@ -30,6 +41,7 @@ function refresh(box, build) {
   if (fkey) {
     const again = box.querySelector(`[data-fkey="${CSS.escape(fkey)}"]`);
     const target = again && !again.disabled ? again : box.querySelector("h2");
+    if (!target) return;
     if (target.tagName === "H2") target.setAttribute("tabindex", "-1");
     target.focus();
   }
@@ -71,7 +83,164 @@ async function endMeeting() {
     title: t("console.end_title"), text: t("console.end_text"), yes: t("console.end_yes"),
     no: t("dialog.cancel"),
   });
-  if (ok) client.command("end");
+  if (ok) tryEnd();
+}
+
+/** Ask to close; a refusal lists what stops it, each with a way to set it aside. */
+async function tryEnd() {
+  const answer = await client.command("end");
+  if (answer && answer.code === "blocked") {
+    blockers = answer.blockers || [];
+    renderPanels();
+    gateBox.querySelector("h2").focus();
+    announce(t("gate.blocked", { n: blockers.length }));
+  } else if (answer && answer.ok) {
+    blockers = null;
+  }
+}
+
+const ruleKey = (rule, itemId) => `${rule}:${itemId ?? ""}`;
+
+/** Say which part of the plan a finding or an override is about. */
+function concerns(f) {
+  const s = client.state;
+  if (f.item_id !== null && f.item_id !== undefined) {
+    const at = (s.actions || []).findIndex((a) => a.id === f.item_id);
+    const what = client.value("action", f.item_id, "what");
+    const name = t("plan.item.action", { n: at + 1 });
+    return at < 0 ? t("gate.removed_item") : (what ? t("plan.item_option", { n: name, text: shorten(what) }) : name);
+  }
+  if (f.section === "sections") return plan.label("plan", f.field);
+  return t({ consents: "s.consent", goals: "s.goals" }[f.section] || "s.actions");
+}
+
+function shorten(text, n = 40) {
+  const one = String(text).replace(/\s+/g, " ").trim();
+  return one.length > n ? `${one.slice(0, n - 1)}…` : one;
+}
+
+/** The finding an override set aside, from the last refusal or the current findings. */
+function overriddenFinding(o) {
+  const same = (f) => f.rule === o.rule && (o.item_id === null || f.item_id === o.item_id);
+  return (blockers || []).find(same) || (notes.ann.findings || []).find(same) || null;
+}
+
+function buildRules() {
+  const s = client.state;
+  const overrides = s.overrides || [];
+  const live = s.meeting.status === "live";
+  return [
+    h("h2", { id: "rules-title" }, t("meter.heading")),
+    notes.meter("console-meter"),
+    overrides.length ? [h("h3", {}, t("gate.overrides")), h("ul", { class: "override-list" }, overrides.map((o) => {
+      const found = overriddenFinding(o);
+      return h("li", {}, h("p", { class: "override-what" }, found ? found.message : t("gate.rule_gone")),
+        found ? h("p", { class: "hint" }, t("gate.concerns", { where: concerns(found) })) : null,
+        h("p", {}, t("gate.reason_was", { reason: o.reason, name: o.by || t("someone") })),
+        live ? h("button", { type: "button", dataset: { fkey: `withdraw-${ruleKey(o.rule, o.item_id)}` },
+          disabled: !client.connected,
+          onclick: () => client.command("override", { rule: o.rule, item_id: o.item_id ?? null, reason: "" }) },
+        t("gate.withdraw")) : null);
+    }))] : null,
+  ];
+}
+
+function buildGate() {
+  const s = client.state;
+  if (!blockers || s.meeting.status !== "live") return [];
+  const overridden = new Set((s.overrides || []).map((o) => ruleKey(o.rule, o.item_id)));
+  const open = blockers.filter((b) => !overridden.has(ruleKey(b.rule, b.item_id))
+    && !overridden.has(ruleKey(b.rule, null)));
+  return [
+    h("h2", { id: "gate-title", tabindex: "-1" }, t("gate.title")),
+    h("p", {}, open.length ? t("gate.text", { n: open.length }) : t("gate.all_set")),
+    h("ul", { class: "gate-list" }, blockers.map((b, i) => {
+      const key = ruleKey(b.rule, b.item_id);
+      const done = !open.includes(b);
+      const id = `reason-${i}`;
+      const error = h("p", { class: "lf-error", id: `${id}-error` });
+      const area = h("textarea", { id, rows: 2, maxlength: 500, required: true, "aria-describedby": `${id}-error`,
+        dataset: { fkey: `reason-${key}` }, oninput: (e) => reasons.set(key, e.target.value) });
+      area.value = reasons.get(key) || "";
+      return h("li", { class: done ? "is-done" : "", dataset: { rule: b.rule } },
+        h("p", { class: "flag-msg" }, h("span", { "aria-hidden": "true" }, done ? "✓ " : "✖ "), b.message),
+        h("p", { class: "hint" }, t("gate.concerns", { where: concerns(b) })),
+        done ? h("p", { class: "gate-done" }, t("gate.set_aside")) : h("form", { class: "gate-form", novalidate: true, onsubmit: (e) => {
+          e.preventDefault();
+          const reason = area.value.trim();
+          if (!reason) {
+            error.textContent = t("gate.reason_needed");
+            area.setAttribute("aria-invalid", "true");
+            area.focus();
+            return;
+          }
+          reasons.delete(key);
+          client.command("override", { rule: b.rule, item_id: b.item_id ?? null, reason });
+        } }, h("label", { for: id }, t("gate.reason")), area, error,
+        h("button", { type: "submit", dataset: { fkey: `override-${key}` }, disabled: !client.connected },
+          t("gate.override"))));
+    })),
+    h("p", { class: "actions" },
+      h("button", { type: "button", class: "danger", dataset: { fkey: "end-again" }, disabled: !client.connected,
+        onclick: tryEnd }, t("gate.try_again")),
+      h("button", { type: "button", dataset: { fkey: "gate-hide" }, onclick: () => { blockers = null; renderPanels(); } },
+        t("gate.later"))),
+  ];
+}
+
+function buildWords() {
+  const s = client.state;
+  const requests = s.term_requests || [];
+  const live = s.meeting.status === "live";
+  const off = !client.connected;
+  return [
+    h("h2", { id: "requests-title" }, t("requests.title"), ` (${requests.length})`),
+    requests.length ? h("ul", { class: "request-list" }, requests.map((r) => {
+      const id = `explain-${r.id}`;
+      const open = explaining.has(r.id);
+      const area = h("textarea", { id, rows: 3, maxlength: 1000, dataset: { fkey: `explain-text-${r.id}` },
+        oninput: (e) => explaining.set(r.id, e.target.value) });
+      area.value = explaining.get(r.id) || "";
+      return h("li", { dataset: { request: r.id } },
+        h("p", { class: "request-word" }, h("strong", {}, r.word), " ",
+          h("span", { class: "hint" }, r.asked_by ? t("requests.by", { name: r.asked_by }) : t("requests.anon"))),
+        r.on_wall ? h("p", { class: "request-wall" }, t("requests.on_wall")) : null,
+        h("div", { class: "request-tools" },
+          h("button", { type: "button", dataset: { fkey: `wall-${r.id}` }, disabled: off,
+            onclick: () => client.command("show_term", { request_id: r.id, on_wall: !r.on_wall }) },
+          r.on_wall ? t("requests.hide") : t("requests.show")),
+          h("button", { type: "button", dataset: { fkey: `explain-${r.id}` }, "aria-expanded": open ? "true" : "false",
+            disabled: !live, onclick: () => {
+              if (open) explaining.delete(r.id); else explaining.set(r.id, "");
+              renderPanels();
+              if (!open) wordsBox.querySelector(`#${id}`).focus();
+            } }, t("requests.explain")),
+          r.term_id ? h("button", { type: "button", onclick: () => notes.openTerm(r.term_id, r.word) },
+            t("requests.glossary")) : null,
+          h("button", { type: "button", dataset: { fkey: `dismiss-${r.id}` }, disabled: off,
+            onclick: () => client.command("dismiss_term", { request_id: r.id }) }, t("requests.dismiss"))),
+        open ? h("form", { class: "explain-form", onsubmit: async (e) => {
+          e.preventDefault();
+          const text = area.value.trim();
+          if (!text) { area.focus(); return; }
+          const answer = await client.command("explain_term", { request_id: r.id, word: null, term_id: null, text });
+          if (answer && answer.ok) explaining.delete(r.id);
+          renderPanels();
+        } }, h("label", { for: id }, t("requests.explain_label", { word: r.word })), area,
+        h("button", { type: "submit", class: "primary", disabled: off }, t("requests.save"))) : null);
+    })) : h("p", { class: "muted" }, t("requests.none")),
+  ];
+}
+
+function buildClosed() {
+  return [
+    h("h2", { id: "closed-title" }, t("closing.title")),
+    h("h3", {}, t("happy.question")),
+    renderCounts(client.state, t),
+    h("p", { class: "actions" },
+      h("a", { class: "button primary", href: links.meeting }, t("closing.meeting_page")),
+      h("a", { class: "button", href: links.plan }, t("closing.print_plan"))),
+  ];
 }
 
 function waiting() {
@@ -115,12 +284,29 @@ function buildPeople() {
         h("input", { type: "checkbox", checked: spoken.has(p.id), disabled: !live || !client.connected,
           dataset: { fkey: `spoken-${p.id}` }, "aria-label": t("console.spoken", { name: p.name }),
           onchange: (e) => client.command("mark_spoken", { participant_id: p.id, spoken: e.target.checked }) }),
-        h("span", { "aria-hidden": "true" }, t("console.spoken_short")))))),
+        h("span", { "aria-hidden": "true" }, t("console.spoken_short"))),
+      p.admitted && s.meeting.status !== "closed" ? h("button", { type: "button", class: "dismiss-button",
+        dataset: { fkey: `dismiss-p-${p.id}` }, disabled: !client.connected,
+        "aria-label": t("console.dismiss_name", { name: p.name }), onclick: () => dismissPerson(p) },
+      t("console.dismiss")) : null))),
   ];
+}
+
+async function dismissPerson(p) {
+  const ok = await confirmDialog({ title: t("console.dismiss_title", { name: p.name }),
+    text: t("console.dismiss_text"), yes: t("console.dismiss_yes"), no: t("dialog.cancel"), danger: false });
+  if (ok) client.command("dismiss", { participant_id: p.id });
 }
 
 function renderPanels() {
   if (!client.state || client.state.lobby) return;
+  const closed = client.state.meeting.status === "closed";
+  closedBox.hidden = !closed;
+  if (closed) refresh(closedBox, buildClosed);
+  refresh(rulesBox, buildRules);
+  refresh(gateBox, buildGate);
+  gateBox.hidden = !gateBox.childElementCount;
+  refresh(wordsBox, buildWords);
   refresh(steerBox, buildSteer);
   refresh(lobbyBox, buildLobby);
   refresh(peopleBox, buildPeople);
@@ -128,13 +314,17 @@ function renderPanels() {
 
 client.addEventListener("snapshot", () => {
   fill(app, h("div", { class: "console-layout" },
-    h("div", { class: "console-side" }, lobbyBox, steerBox, peopleBox),
+    h("div", { class: "console-side" }, closedBox, lobbyBox, steerBox, gateBox, rulesBox, wordsBox, peopleBox),
     h("div", { class: "console-main" }, planBox)));
   renderPanels();
   plan.render();
 });
 client.addEventListener("op", ({ detail: { op } }) => {
-  if (["step", "status", "admitted", "dismissed", "spoken"].includes(op.kind)) renderPanels();
+  if (["step", "status", "admitted", "dismissed", "spoken", "overrides", "term_request", "explanation_added",
+    "satisfaction"].includes(op.kind)) renderPanels();
+  if (op.kind === "term_request" && op.request.status === "open" && !client.isMine(op)) {
+    announce(t("requests.new", { word: op.request.word }));
+  }
   if (op.kind === "step") announce(t("announce.step", { title: client.state.order[op.step].title }));
 });
 let waitingBefore = new Set();
@@ -146,6 +336,7 @@ client.addEventListener("presence", () => {
   if (arrived.length) announce(t("console.waiting_now", { name: arrived.map((p) => p.name).join(", ") }));
 });
 client.addEventListener("connection", renderPanels);
+client.addEventListener("annotations", () => refresh(rulesBox, buildRules));
 client.addEventListener("fatal", ({ detail }) => {
   fill(app, h("p", { class: "error", role: "alert" }, detail.message || t("err.connect")));
 });

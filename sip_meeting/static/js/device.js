@@ -3,7 +3,8 @@
 
 import { announcer, fill, formatDate, h, readConfig, translator } from "./dom.js";
 import { LiveClient } from "./live.js";
-import { mountErrors, mountSaveStatus, renderOrder } from "./meeting.js";
+import { mountErrors, mountSaveStatus, renderClosing, renderOrder } from "./meeting.js";
+import { Notes } from "./notes.js";
 import { PlanView } from "./plan.js";
 
 const config = readConfig();
@@ -13,7 +14,10 @@ const announce = announcer(document.getElementById("live-announce"));
 const { io } = await import(config.urls.socketio_client);
 const client = new LiveClient(config, io);
 const planBox = h("div", { class: "plan" });
-const plan = new PlanView(client, planBox, { t, lang: config.lang, announce });
+const notes = new Notes(client, { t, lang: config.lang, termUrl: config.urls.glossary_term, announce });
+const plan = new PlanView(client, planBox, { t, lang: config.lang, announce, notes });
+const closingBox = h("section", { class: "closing", "aria-labelledby": "closing-title", hidden: true });
+notes.watchSelection(planBox);
 let nowBox = null;
 let orderBox = null;
 let actionsBox = null;
@@ -50,9 +54,10 @@ function renderFull() {
   shown = "full";
   nowBox = h("section", { class: "now", "aria-live": "off" });
   orderBox = h("nav", { class: "order", "aria-label": t("order.heading") });
-  fill(app, h("div", { class: "device-layout" },
+  fill(app, closingBox, h("div", { class: "device-layout" },
     h("aside", { class: "device-side" }, nowBox, orderBox),
     h("div", { class: "device-main" }, planBox)));
+  renderClosing(closingBox, client, config, t);
   renderNow();
   plan.render();
 }
@@ -71,7 +76,8 @@ function renderSimple() {
   const field = plan.fieldWidget("plan", client.planId(), "child_voice");
   field.classList.add("lf-solo");
   voice.append(field);
-  fill(app, h("div", { class: "simple-layout" }, nowBox, voice, actionsBox, orderBox));
+  fill(app, h("div", { class: "simple-layout" }, closingBox, nowBox, voice, actionsBox, orderBox));
+  renderClosing(closingBox, client, config, t);
   renderNow();
   renderActions();
   if (s.meeting.status === "closed") voice.append(h("p", { class: "plan-note" }, t("save.closed")));
@@ -111,7 +117,12 @@ client.addEventListener("op", ({ detail: { op } }) => {
     announce(t("announce.step", { title: client.state.order[op.step].title }));
   } else if (op.kind === "status") {
     if (shown === "simple") renderSimple(); else renderNow();
-    if (op.status === "closed") announce(t("announce.closed"));
+    renderClosing(closingBox, client, config, t);
+    if (op.status === "closed") {
+      announce(t("announce.closed"));
+      closingBox.scrollIntoView({ block: "start" });
+      closingBox.querySelector("h2").focus({ preventScroll: true });
+    }
   }
   if (shown === "simple" && (op.entity === "action" || op.kind === "admitted")) renderActions();
 });

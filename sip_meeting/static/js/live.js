@@ -76,6 +76,7 @@ export class LiveClient extends EventTarget {
       this.emitChange("connection");
     });
     socket.on("op", (op) => this.receiveOp(op));
+    socket.on("annotations", (data) => this.applyAnnotations(data));
     socket.on("typing", (data) => this.emitChange("typing", data));
     socket.on("presence", (data) => this.applyPresence(data));
     socket.on("lobby", (data) => this.applyLobby(data));
@@ -229,6 +230,27 @@ export class LiveClient extends EventTarget {
         for (const p of op.participants || []) this.upsertParticipant({ ...p, admitted: true });
         break;
       case "dismissed": this.upsertParticipant({ id: op.participant_id, admitted: false }); break;
+      case "condition_split": {
+        // A new action for the condition, and the original now waits for it.
+        const list = s.actions || (s.actions = []);
+        if (!list.some((i) => i.id === op.item.id)) {
+          list.splice(Math.min(op.position ?? list.length, list.length), 0, op.item);
+          for (const [field, v] of Object.entries(op.item.fields || {})) {
+            this.serverValue("action", op.item.id, field, v.value, v.version, false);
+          }
+        }
+        this.serverValue("action", op.action_id, op.field, op.value, op.version, true, op);
+        break;
+      }
+      case "overrides": s.overrides = op.overrides || []; break;
+      case "term_request": this.upsertRequest(op.request); break;
+      case "explanation_added": {
+        const list = s.explanations || (s.explanations = []);
+        if (!list.some((e) => e.id === op.explanation.id)) list.push(op.explanation);
+        if (op.request) this.upsertRequest(op.request);
+        break;
+      }
+      case "satisfaction": s.meeting.satisfaction = op.counts; break;
       case "spoken": {
         const spoken = (s.meeting.spoken ||= {});
         const ids = new Set(spoken[String(op.step)] || []);
@@ -239,6 +261,26 @@ export class LiveClient extends EventTarget {
       default: break;
     }
     this.emitChange("op", { op, mine: this.isMine(op) });
+  }
+
+  /** Keep the open word requests this view shows: all on the console, those on the wall elsewhere. */
+  upsertRequest(request) {
+    if (!request) return;
+    const list = (this.state.term_requests || []).filter((r) => r.id !== request.id);
+    if (request.status === "open" && (this.config.view === "console" || request.on_wall)) {
+      list.push(request);
+      list.sort((a, b) => a.id - b.id);
+    }
+    this.state.term_requests = list;
+  }
+
+  /** The rules' and the glossary's view of the plan; an older answer never replaces a newer. */
+  applyAnnotations(data) {
+    if (!this.state || this.state.lobby || !data) return;
+    const current = this.state.annotations;
+    if (current && typeof current.seq === "number" && data.seq < current.seq) return;
+    this.state.annotations = data;
+    this.dispatchEvent(new CustomEvent("annotations", { detail: data }));
   }
 
   isMine(op) {

@@ -90,10 +90,51 @@ export function mountConnection(client, el, t) {
 export function mountErrors(client, el, t) {
   let timer = null;
   client.addEventListener("error", ({ detail }) => {
-    if (detail.code === "conflict" || detail.code === "timeout" || detail.code === "offline") return;
+    // A refused close is shown with its blockers in the console, not as an error.
+    if (["conflict", "timeout", "offline", "blocked"].includes(detail.code)) return;
     el.textContent = detail.message || t.error(detail.code);
     el.hidden = false;
     clearTimeout(timer);
     timer = setTimeout(() => { el.hidden = true; el.textContent = ""; }, 10000);
   });
+}
+
+/** The live counts of "Are you satisfied with the meeting?": how many, never who. */
+export function renderCounts(state, t) {
+  const counts = state.meeting.satisfaction || {};
+  return h("ul", { class: "happy-counts" }, ["yes", "partly", "no"].map((answer) => h("li", {
+    dataset: { answer } }, h("span", { class: "happy-label" }, t(`happy.${answer}`)),
+  h("strong", { class: "happy-n" }, String(counts[answer] || 0)))));
+}
+
+/** The end of the meeting on a participant's device: the plan's page and one-tap answers. */
+export function renderClosing(box, client, config, t) {
+  if (client.state.meeting.status !== "closed") {
+    box.hidden = true;
+    return;
+  }
+  box.hidden = false;
+  const answered = client.answered || null;
+  const status = h("p", { class: "happy-status", role: "status" },
+    answered ? t("happy.thanks") : "");
+  const answer = async (value) => {
+    const result = await client.command("answer_satisfaction", { answer: value });
+    if (result && result.ok) {
+      client.answered = value;
+      renderClosing(box, client, config, t);
+      box.querySelector(`[data-answer=${value}]`).focus();
+    } else {
+      status.textContent = (result && result.message) || t.error(result && result.code);
+    }
+  };
+  box.replaceChildren(
+    h("h2", { id: "closing-title", tabindex: "-1" }, t("closing.title")),
+    h("p", {}, t("closing.text")),
+    h("p", {}, h("a", { class: "button primary big-link", href: config.urls.family_page }, t("closing.open_plan"))),
+    h("h3", { id: "happy-title" }, t("happy.question")),
+    h("div", { class: "happy-buttons", role: "group", "aria-labelledby": "happy-title" },
+      ["yes", "partly", "no"].map((value) => h("button", { type: "button", class: answered === value ? "primary" : null,
+        "aria-pressed": answered === value ? "true" : "false", dataset: { answer: value },
+        onclick: () => answer(value) }, t(`happy.${value}`)))),
+    status);
 }

@@ -5,12 +5,14 @@ import { confirmDialog, fill, formatDate, h, keepingFocus, nameOf, prefersReduce
   replaceKeepingCaret } from "./dom.js";
 import { fieldKey } from "./live.js";
 import { renderPeople } from "./meeting.js";
+import { richText } from "./notes.js";
 
 // Which fields each section of the meeting order shows; lists are goals, actions, consents.
 export const SECTIONS = {
   questions: { fields: [["meeting", "questions"]] },
   participants: { people: true },
   consent: { list: "consent" },
+  review: { review: true },
   situation: { fields: [["plan", "situation_works"], ["plan", "situation_difficult"]] },
   child: { fields: [["plan", "child_voice"], ["plan", "child_participation"],
     ["plan", "child_views_brought_by"], ["plan", "child_told_by"]] },
@@ -27,6 +29,9 @@ const LISTS = { goal: "goals", action: "actions", consent: "consents" };
 const TITLE_FIELD = { goal: "text", action: "what", consent: "given_by" };
 // Action fields shown behind "More about this action" to keep a phone screen calm.
 const ACTION_MORE = new Set(["goal_id", "depends_on_id", "family_part", "condition_fallback"]);
+// The follow-up's review of each action; shown in the review section only.
+const REVIEW_FIELDS = new Set(["review_outcome", "review_comment", "condition_review"]);
+const PLAN_REVIEW = "review_situation_change";
 const ANNOUNCE_EVERY_MS = 5000;
 const TYPING_SHOWN_MS = 10000;
 
@@ -35,8 +40,10 @@ export class PlanView {
    * @param {object} opts  t: translator; lang; announce: polite announcer;
    *   onlyCurrent: show only the current step's sections (the wall).
    */
-  constructor(client, root, { t, lang, announce, onlyCurrent = false, skip = [] }) {
-    Object.assign(this, { client, root, t, lang, announce, onlyCurrent, skip: new Set(skip) });
+  constructor(client, root, { t, lang, announce, onlyCurrent = false, skip = [], notes = null, flags = true }) {
+    Object.assign(this, { client, root, t, lang, announce, onlyCurrent, notes, flags, skip: new Set(skip) });
+    this.baseSkip = new Set(skip);
+    this.reviewEls = new Map();  // action id -> li of the review section
     this.widgets = new Map();    // key -> {el, control, read, entity, id, field}
     this.typing = new Map();     // key -> Map(name -> expiry)
     this.itemEls = new Map();    // "entity:id" -> li
@@ -47,6 +54,7 @@ export class PlanView {
     client.addEventListener("op", (e) => this.onOp(e.detail));
     client.addEventListener("typing", (e) => this.onTyping(e.detail));
     client.addEventListener("presence", () => this.refreshPeople());
+    client.addEventListener("annotations", () => this.refreshNotes());
     setInterval(() => this.flushAnnouncements(), ANNOUNCE_EVERY_MS);
     setInterval(() => this.expireTyping(), 2000);
   }
@@ -60,8 +68,15 @@ export class PlanView {
     this.widgets.clear();
     this.itemEls.clear();
     this.sectionEls.clear();
+    this.reviewEls.clear();
+    this.reviewBox = null;
     const s = this.state;
-    for (const name of SECTION_ORDER) this.sectionEls.set(name, this.renderSection(name));
+    // Only a follow-up looks back at the earlier plan's actions.
+    this.skip = new Set(this.baseSkip);
+    if (s.meeting.kind !== "followup") this.skip.add("review");
+    for (const name of SECTION_ORDER) {
+      if (!this.skip.has(name)) this.sectionEls.set(name, this.renderSection(name));
+    }
     this.nowBox = h("div", { class: "plan-now" },
       h("h2", { class: "plan-group-title" }, this.t("plan.now")));
     this.restBox = this.onlyCurrent ? null : h("div", { class: "plan-rest" },
@@ -78,8 +93,12 @@ export class PlanView {
       this.nav.append(h("details", {}, h("summary", { id: "plan-nav-title" }, this.t("plan.sections")),
         this.navList));
     }
-    fill(this.root, ...notes, this.nav, this.nowBox, this.restBox);
+    this.mineBox = this.notes && !this.onlyCurrent ? h("section", { class: "mine-flags", "aria-labelledby": "mine-title" }) : null;
+    this.wordsSection = this.notes && !this.onlyCurrent
+      ? h("section", { class: "plan-section plan-words", id: "sec-words", "aria-labelledby": "words-title" }) : null;
+    fill(this.root, ...notes, this.mineBox, this.nav, this.nowBox, this.restBox, this.wordsSection);
     this.placeSections();
+    this.refreshNotes();
   }
 
   currentSections() {
@@ -94,6 +113,7 @@ export class PlanView {
       for (const name of current) this.nowBox.append(this.sectionEls.get(name));
       for (const name of SECTION_ORDER) {
         const el = this.sectionEls.get(name);
+        if (!el) continue;
         el.classList.toggle("is-current", current.includes(name));
         if (current.includes(name)) continue;
         if (this.skip.has(name)) { el.remove(); continue; }
@@ -102,6 +122,7 @@ export class PlanView {
     });
     if (this.nav) {
       const names = [...current, ...SECTION_ORDER.filter((n) => !current.includes(n) && !this.skip.has(n))];
+      if (this.wordsSection) names.push("words");
       fill(this.navList, h("ul", {}, names.map((n) => h("li", {},
         h("a", { href: `#sec-${n}`, class: current.includes(n) ? "is-current" : null,
                  "aria-current": current.includes(n) ? "true" : null }, this.t(`s.${n}`))))));
@@ -114,7 +135,13 @@ export class PlanView {
     const section = h("section", { id: `sec-${name}`, class: `plan-section sec-${name}`,
                                    "aria-labelledby": headingId },
       h("h3", { id: headingId }, this.t(`s.${name}`)));
-    if (def.people) {
+    if (def.review) {
+      section.classList.add("sec-review-box");
+      section.append(h("p", { class: "hint" }, this.t("review.hint")));
+      this.reviewBox = h("ol", { class: "review-list" });
+      section.append(this.reviewBox, this.fieldWidget("plan", this.entityId("plan"), PLAN_REVIEW));
+      this.syncReview();
+    } else if (def.people) {
       this.peopleBox = h("div", { class: "people-box" }, renderPeople(this.state, this.t));
       section.append(this.peopleBox);
     } else if (def.fields) {
@@ -125,13 +152,18 @@ export class PlanView {
         section.append(widget);
       }
     } else {
-      section.append(this.renderList(def.list));
+      section.listFlags = h("div", { class: "list-flags" });
+      section.append(section.listFlags, this.renderList(def.list));
+      if (def.list === "action") {
+        this.acceptedBox = h("div", { class: "accepted", "aria-labelledby": "accepted-title" });
+        section.append(this.acceptedBox);
+      }
     }
     if (name === "followup") {
       // Fields the server knows but no section names still get a place in the plan.
       const known = new Set(Object.values(SECTIONS).flatMap((d) => (d.fields || []).map(([e, f]) => `${e}:${f}`)));
       for (const field of Object.keys((this.state.schema || {}).plan || {})) {
-        if (!known.has(`plan:${field}`)) section.append(this.fieldWidget("plan", this.entityId("plan"), field));
+        if (!known.has(`plan:${field}`) && field !== PLAN_REVIEW) section.append(this.fieldWidget("plan", this.entityId("plan"), field));
       }
     }
     return section;
@@ -162,15 +194,16 @@ export class PlanView {
     const widget = { el: wrap, entity, id, field, schema, domId, label };
     if (!this.mayEdit(entity, field)) {
       widget.read = h("p", { class: "lf-value", id: domId });
+      widget.notes = h("div", { class: "lf-notes" });
       wrap.classList.add("lf-read");
-      wrap.append(h("p", { class: "lf-label", id: `${domId}-label` }, label), widget.read);
+      wrap.append(h("p", { class: "lf-label", id: `${domId}-label` }, label), widget.read, widget.notes);
       this.widgets.set(key, widget);
       this.showValue(widget);
       return wrap;
     }
     const typingId = `${domId}-typing`;
     const errorId = `${domId}-error`;
-    const common = { id: domId, "aria-describedby": `${typingId} ${errorId}` };
+    const common = { id: domId, "aria-describedby": `${typingId} ${errorId} ${domId}-notes` };
     let control;
     if (schema.type === "text") {
       control = h("textarea", { ...common, rows: 3, maxlength: schema.max || null, spellcheck: "true" });
@@ -185,7 +218,12 @@ export class PlanView {
     widget.typing = h("p", { class: "lf-typing", id: typingId });
     widget.error = h("p", { class: "lf-error", id: errorId });
     widget.conflict = h("div", { class: "lf-conflict" });
-    wrap.append(h("label", { for: domId }, label), control, widget.typing, widget.error, widget.conflict);
+    widget.notes = h("div", { class: "lf-notes", id: `${domId}-notes` });
+    const hintKey = `hint.${entity}.${field}`;
+    const hint = this.t(hintKey) === hintKey ? null : h("p", { class: "hint lf-hint", id: `${domId}-hint` }, this.t(hintKey));
+    if (hint) control.setAttribute("aria-describedby", `${domId}-hint ${common["aria-describedby"]}`);
+    wrap.append(...[h("label", { for: domId }, label), hint, control, widget.notes, widget.typing, widget.error,
+      widget.conflict].filter(Boolean));
     const immediate = ["date", "choice", "ref"].includes(schema.type);
     const readValue = () => {
       if (schema.type === "ref") return control.value === "" ? null : Number(control.value);
@@ -260,8 +298,14 @@ export class PlanView {
     const fs = this.client.field(widget.entity, widget.id, widget.field);
     if (widget.read) {
       const text = this.displayValue(widget.entity, widget.field, widget.schema, fs.local);
-      widget.read.textContent = text || this.t("wall.nothing");
+      const sig = JSON.stringify([text, this.notesSig(widget.el.dataset.key)]);
+      if (widget.readSig !== sig) {
+        widget.readSig = sig;
+        if (text) fill(widget.read, this.rich(widget.el.dataset.key, text, widget.schema));
+        else widget.read.textContent = this.t("wall.nothing");
+      }
       widget.read.classList.toggle("is-empty", !text);
+      this.showNotes(widget);
       return;
     }
     const { control } = widget;
@@ -279,6 +323,7 @@ export class PlanView {
     control.toggleAttribute("aria-invalid", Boolean(fs.error || fs.conflict));
     widget.el.classList.toggle("has-error", Boolean(fs.error));
     this.showConflict(widget, fs);
+    this.showNotes(widget);
   }
 
   displayValue(entity, field, schema, value) {
@@ -395,7 +440,8 @@ export class PlanView {
   }
 
   renderItem(entity, item) {
-    const li = h("li", { class: `item item-${entity}`, dataset: { id: item.id } });
+    const li = h("li", { class: `item item-${entity}`, id: `item-${entity}-${item.id}`, tabindex: "-1",
+      dataset: { id: item.id } });
     const writable = this.client.canWrite();
     if (!writable) {
       li.append(h("h4", { class: "item-name" }));
@@ -407,10 +453,12 @@ export class PlanView {
     const more = entity === "action" ? h("details", { class: "item-more" },
       h("summary", {}, this.t("plan.more"))) : null;
     for (const field of fields) {
+      if (REVIEW_FIELDS.has(field)) continue;
       const widget = this.fieldWidget(entity, item.id, field);
       if (more && ACTION_MORE.has(field)) more.append(widget); else fieldset.append(widget);
     }
     if (more) {
+      more.querySelector("summary").append(h("span", { class: "more-flags" }));
       fieldset.append(more);
       more.open = [...ACTION_MORE].some((f) => {
         const v = this.client.value(entity, item.id, f);
@@ -439,15 +487,24 @@ export class PlanView {
     const box = h("div", { class: "item-read", dataset: { item: `${entity}:${item.id}` } });
     const title = TITLE_FIELD[entity];
     const main = this.client.value(entity, item.id, title);
-    box.append(h("p", { class: "item-title" }, main || this.t("plan.untitled")));
+    box.append(h("p", { class: "item-title" }, main
+      ? this.rich(fieldKey(entity, item.id, title), main, schema[title]) : this.t("plan.untitled")));
     const dl = h("dl", { class: "item-facts" });
     for (const [field, fschema] of Object.entries(schema)) {
-      if (field === title) continue;
+      if (field === title || (REVIEW_FIELDS.has(field) && this.state.meeting.kind !== "followup")) continue;
       const text = this.displayValue(entity, field, fschema, this.client.value(entity, item.id, field));
       if (!text) continue;
-      dl.append(h("div", {}, h("dt", {}, this.label(entity, field)), h("dd", {}, text)));
+      dl.append(h("div", {}, h("dt", {}, this.label(entity, field)),
+        h("dd", {}, this.rich(fieldKey(entity, item.id, field), text, fschema))));
     }
     if (dl.childElementCount) box.append(dl);
+    if (this.notes && this.flags) {
+      const flags = this.notes.itemFindings(entity, item.id);
+      if (flags.length) box.append(h("div", { class: "flags" }, flags.map((f) => this.notes.flag(f, { quote: true }))));
+      const local = this.notes.explanationsIn(main);
+      if (local.length) box.append(...local.map((e) => this.notes.explanationLine(e)));
+    }
+    box.dataset.sig = this.notesSig(`${entity}:${item.id}:`);
     return box;
   }
 
@@ -484,6 +541,194 @@ export class PlanView {
     if (this.peopleBox) fill(this.peopleBox, renderPeople(this.state, this.t));
   }
 
+  // ---- what the rules and the glossary say ------------------------------------------------
+
+  /** Text with flagged words underlined and glossary words as buttons. */
+  rich(key, text, schema) {
+    if (!this.notes || !schema || !["text", "line"].includes(schema.type)) return [text];
+    const at = this.notes.at(key);
+    return richText(text, this.flags ? at.findings : [], at.matches,
+      (term, form) => this.notes.openTerm(term, form));
+  }
+
+  /** A signature of the notes on fields whose keys start with prefix, to skip idle re-renders. */
+  notesSig(prefix) {
+    if (!this.notes) return "";
+    const parts = [];
+    for (const [key, entry] of this.notes.index()) if (key.startsWith(prefix)) parts.push(key, entry);
+    return JSON.stringify([parts, (this.state.explanations || []).length, this.flags]);
+  }
+
+  /** The flags, word chips and this plan's explanations under one field. */
+  showNotes(widget) {
+    if (!this.notes || !widget.notes) return;
+    const key = widget.el.dataset.key;
+    const at = this.notes.at(key);
+    const findings = this.flags ? at.findings : [];
+    const local = this.notes.explanationsIn(this.client.value(widget.entity, widget.id, widget.field));
+    const writable = Boolean(widget.control) && this.client.canWrite();
+    const sig = JSON.stringify([findings, widget.read ? [] : at.matches, local.map((e) => e.id), writable,
+      findings.map((f) => this.splitReady(widget, f))]);
+    if (widget.notesSig === sig) return;
+    widget.notesSig = sig;
+    keepingFocus(() => fill(widget.notes,
+      findings.length ? h("div", { class: "flags" }, findings.map((f) => this.notes.flag(f, {
+        quote: true, tools: writable ? this.conditionTools(f, widget) : null }))) : null,
+      widget.read ? null : this.notes.chips(at.matches),
+      local.map((e) => this.notes.explanationLine(e))));
+  }
+
+  /** Tell whether the flagged span still reads as the server saw it, so a split is safe. */
+  splitReady(widget, f) {
+    if (f.rule !== "conditional" || typeof f.start !== "number") return false;
+    const text = String(this.client.value(widget.entity, widget.id, widget.field) || "");
+    return text.slice(f.start, f.end) === f.phrase;
+  }
+
+  /** Three ways to resolve a condition: rewrite it, make it an action, or accept it with a fallback. */
+  conditionTools(f, widget) {
+    if (f.rule !== "conditional" || widget.entity !== "action" || widget.field !== "what") return null;
+    const id = widget.id;
+    return h("div", { class: "flag-tools" },
+      h("button", { type: "button", onclick: () => {
+        widget.control.focus();
+        try { widget.control.setSelectionRange(f.start, f.end); } catch { /* not text */ }
+      } }, this.t("cond.rewrite")),
+      h("button", { type: "button", class: "cond-split", disabled: !this.splitReady(widget, f), onclick: () => {
+        this.client.commit("action", id, "what");
+        this.client.enqueue("split_condition", { action_id: id, start: f.start, end: f.end });
+      } }, this.t("cond.split")),
+      h("button", { type: "button", class: "cond-accept", onclick: () => {
+        const li = this.itemEls.get(`action:${id}`);
+        const more = li && li.querySelector(".item-more");
+        if (more) more.open = true;
+        const fallback = this.widgets.get(fieldKey("action", id, "condition_fallback"));
+        if (fallback && fallback.control) {
+          fallback.control.focus();
+          fallback.el.scrollIntoView({ block: "center", behavior: prefersReducedMotion() ? "auto" : "smooth" });
+        }
+      } }, this.t("cond.accept")));
+  }
+
+  /** Look at every field again after new annotations or a new explanation. */
+  refreshNotes() {
+    if (!this.notes || !this.active || !this.state || this.state.lobby) return;
+    keepingFocus(() => {
+      for (const widget of this.widgets.values()) {
+        if (widget.read) this.showValue(widget); else this.showNotes(widget);
+      }
+      for (const [key, li] of this.itemEls) {
+        const [entity, id] = key.split(":");
+        const read = li.querySelector(".item-read");
+        if (read && read.dataset.sig !== this.notesSig(`${key}:`)) this.refreshReadItem(entity, Number(id));
+        const badge = li.querySelector(".more-flags");
+        if (badge) {
+          const n = this.flags ? this.notes.itemFindings(entity, Number(id))
+            .filter((f) => ACTION_MORE.has(f.field)).length : 0;
+          badge.textContent = n ? ` – ${this.t("flag.count", { n })}` : "";
+        }
+      }
+      for (const [name, el] of this.sectionEls) {
+        if (el.listFlags && this.flags) fill(el.listFlags, this.notes.listFlags(SECTIONS[name].list));
+      }
+      this.renderAccepted();
+      this.renderMine();
+      this.renderWords();
+    });
+  }
+
+  renderAccepted() {
+    if (!this.acceptedBox) return;
+    const list = this.notes.ann.accepted_conditions || [];
+    const actions = this.state.actions || [];
+    const sig = JSON.stringify(list);
+    if (this.acceptedBox.dataset.sig === sig) return;
+    this.acceptedBox.dataset.sig = sig;
+    fill(this.acceptedBox, list.length ? [h("h4", { id: "accepted-title" }, this.t("cond.accepted")),
+      h("ul", { class: "accepted-list" }, list.map((c) => h("li", { dataset: { action: c.action_id } },
+        h("p", { class: "accepted-what" }, this.t("cond.accepted_item", {
+          item: this.itemName("action", actions.findIndex((a) => a.id === c.action_id)), what: c.what })),
+        h("p", { class: "accepted-fallback" }, this.t("cond.accepted_fallback", { text: c.fallback })))))] : null);
+  }
+
+  /** "Questions for you": the flags on the actions this participant is responsible for. */
+  renderMine() {
+    if (!this.mineBox) return;
+    const me = this.state.me || {};
+    const actions = this.state.actions || [];
+    const mine = new Map(actions.map((a, i) => [a.id, i]).filter(([id]) => me.kind === "participant"
+      && this.client.value("action", id, "responsible_participant_id") === me.participant_id));
+    const findings = this.flags ? (this.notes.ann.findings || []).filter((f) => f.section === "actions" && mine.has(f.item_id)) : [];
+    const sig = JSON.stringify(findings);
+    if (this.mineBox.dataset.sig === sig) return;
+    this.mineBox.dataset.sig = sig;
+    this.mineBox.hidden = !findings.length;
+    fill(this.mineBox, findings.length ? [h("h2", { id: "mine-title" }, this.t("mine.title")),
+      h("p", { class: "hint" }, this.t("mine.hint")),
+      h("ul", {}, findings.map((f) => h("li", { class: `sev-${f.severity}` },
+        h("span", { class: "mine-item" }, this.itemName("action", mine.get(f.item_id))), ": ", f.message, " ",
+        h("a", { href: `#item-action-${f.item_id}`, onclick: (e) => { e.preventDefault(); this.goTo(f); } },
+          this.t("mine.go")))))] : null);
+  }
+
+  /** Take the reader to the field a finding is about. */
+  goTo(f) {
+    const li = this.itemEls.get(`action:${f.item_id}`);
+    if (!li) return;
+    const widget = this.widgets.get(fieldKey("action", f.item_id, f.field));
+    const more = widget && widget.el.closest(".item-more");
+    if (more) more.open = true;
+    const target = widget && widget.control ? widget.control : li;
+    target.scrollIntoView({ block: "center", behavior: prefersReducedMotion() ? "auto" : "smooth" });
+    target.focus({ preventScroll: true });
+  }
+
+  renderWords() {
+    if (!this.wordsSection) return;
+    const sig = JSON.stringify([(this.state.explanations || []).map((e) => e.id), this.state.meeting.status]);
+    if (this.wordsSection.dataset.sig === sig) return;
+    this.wordsSection.dataset.sig = sig;
+    fill(this.wordsSection, this.notes.wordsBox());
+  }
+
+  // ---- the follow-up's review -------------------------------------------------------------
+
+  /** One entry per action of the plan: how did it go, and did its condition hold? */
+  syncReview() {
+    if (!this.reviewBox) return;
+    const actions = this.state.actions || [];
+    const wanted = new Set(actions.map((a) => a.id));
+    for (const [id, li] of this.reviewEls) {
+      if (wanted.has(id)) continue;
+      li.remove();
+      this.reviewEls.delete(id);
+      for (const f of REVIEW_FIELDS) this.widgets.delete(fieldKey("action", id, f));
+    }
+    keepingFocus(() => actions.forEach((a, index) => {
+      let li = this.reviewEls.get(a.id);
+      if (!li) {
+        li = h("li", { class: "review-item" }, h("h4", { class: "review-title" }), h("p", { class: "review-what" }),
+          this.fieldWidget("action", a.id, "review_outcome"), this.fieldWidget("action", a.id, "review_comment"));
+        li.condBox = h("div", { class: "review-cond" });
+        li.append(li.condBox);
+        this.reviewEls.set(a.id, li);
+      }
+      if (this.reviewBox.children[index] !== li) this.reviewBox.insertBefore(li, this.reviewBox.children[index] || null);
+      li.querySelector(".review-title").textContent = this.itemName("action", index);
+      li.querySelector(".review-what").textContent = this.client.value("action", a.id, "what") || this.t("plan.untitled");
+      const fallback = String(this.client.value("action", a.id, "condition_fallback") || "").trim();
+      if (fallback && !li.condBox.childElementCount) {
+        li.condBox.append(h("p", { class: "review-fallback" }),
+          this.fieldWidget("action", a.id, "condition_review"));
+      } else if (!fallback && li.condBox.childElementCount) {
+        fill(li.condBox);
+        this.widgets.delete(fieldKey("action", a.id, "condition_review"));
+      }
+      const line = li.condBox.querySelector(".review-fallback");
+      if (line) line.textContent = this.t("cond.accepted_fallback", { text: fallback });
+    }));
+  }
+
   // ---- live updates -----------------------------------------------------------------------
 
   onField({ key, remote, op }) {
@@ -493,6 +738,7 @@ export class PlanView {
     let target = widget && widget.el;
     if (!widget && LISTS[entity]) target = this.refreshReadItem(entity, Number(rawId));
     else if (widget && widget.read && LISTS[entity]) target = this.refreshReadItem(entity, Number(rawId)) || target;
+    if (entity === "action" && this.reviewBox) this.syncReview();
     if (remote && op && !this.client.isMine(op)) {
       if (target) flash(target, this.onlyCurrent);
       this.changes.push({ name: nameOf(op.by, this.t("someone")), field: widget ? widget.label : this.label(entity, key.split(":")[2]) });
@@ -503,13 +749,20 @@ export class PlanView {
   onOp({ op, mine }) {
     if (!this.active) return;
     switch (op.kind) {
+      case "condition_split":
       case "item_added":
       case "item_removed":
       case "item_moved": {
         this.syncList(op.entity);
+        this.syncReview();
         this.refreshRefs();
         const list = this.state[LISTS[op.entity]] || [];
-        if (op.kind === "item_added" && this.focusAfterAdd.has(op.op_id)) {
+        if (op.kind === "condition_split" && mine) {
+          const at = list.findIndex((i) => i.id === op.item.id);
+          const main = this.widgets.get(fieldKey("action", op.item.id, "what"));
+          if (main && main.control) main.control.focus();
+          this.announce(this.t("cond.split_done", { item: this.itemName("action", at) }));
+        } else if (op.kind === "item_added" && this.focusAfterAdd.has(op.op_id)) {
           this.focusAfterAdd.delete(op.op_id);
           const li = this.itemEls.get(`${op.entity}:${op.item.id}`);
           const main = this.widgets.get(fieldKey(op.entity, op.item.id, TITLE_FIELD[op.entity]));
@@ -542,6 +795,9 @@ export class PlanView {
       case "dismissed":
         this.refreshPeople();
         this.refreshRefs();
+        break;
+      case "explanation_added":
+        this.refreshNotes();
         break;
       default: break;
     }

@@ -1,24 +1,32 @@
 // The wall: what the projector shows the room. The meeting order with the current step, the
-// part of the plan written in this step, and who is in the meeting. No controls; it follows
-// the chair and updates by itself.
+// part of the plan written in this step, how complete the plan is, the words being explained,
+// and who is in the meeting. No controls; it follows the chair and updates by itself. When
+// the meeting ends it shows how to reach the plan and how satisfied the room is.
 
-import { announcer, fill, h, readConfig, translator } from "./dom.js";
+import { announcer, fill, formatDate, h, readConfig, translator } from "./dom.js";
 import { LiveClient } from "./live.js";
-import { familyFirst, mountConnection, renderOrder } from "./meeting.js";
+import { familyFirst, mountConnection, renderCounts, renderOrder } from "./meeting.js";
+import { Notes } from "./notes.js";
 import { PlanView } from "./plan.js";
 
 const config = readConfig();
 const t = translator(config.strings);
 const app = document.getElementById("live-app");
 const announce = announcer(document.getElementById("live-announce"));
+const qr = document.getElementById("family-qr");
 const { io } = await import(config.urls.socketio_client);
 const client = new LiveClient(config, io);
+const notes = new Notes(client, { t, lang: config.lang, termUrl: config.urls.glossary_term, wall: true });
 const planBox = h("div", { class: "plan wall-plan" });
 const plan = new PlanView(client, planBox, { t, lang: config.lang, onlyCurrent: true,
-  skip: ["participants"] });
+  skip: ["participants"], notes, flags: false });
 const orderBox = h("nav", { class: "wall-order", "aria-label": t("order.heading") });
 const stepBox = h("section", { class: "wall-step" });
+const meterBox = h("section", { class: "wall-meter", "aria-labelledby": "wall-meter-title" });
+const wordsBox = h("section", { class: "wall-words", "aria-labelledby": "wall-words-title" });
 const presentBox = h("section", { class: "wall-present", "aria-labelledby": "present-title" });
+const happyBox = h("div", { class: "wall-happy" });
+let shownClosed = false;
 
 mountConnection(client, document.getElementById("wall-connection"), t);
 
@@ -40,23 +48,89 @@ function renderPresent() {
       class: p.connected ? "" : "is-away" }, p.name))) : h("p", {}, t("people.none")));
 }
 
-client.addEventListener("snapshot", () => {
+function renderMeter() {
+  fill(meterBox, h("h2", { id: "wall-meter-title", class: "visually-hidden" }, t("meter.heading")),
+    notes.meter("wall-meter"));
+}
+
+/** The words the chair put on the wall, with the glossary's explanation, and this plan's words. */
+function renderWords() {
+  const s = client.state;
+  const requests = s.term_requests || [];
+  const explained = s.explanations || [];
+  fill(wordsBox,
+    h("h2", { id: "wall-words-title" }, t("requests.wall_title")),
+    requests.length ? h("ul", { class: "wall-requests" }, requests.map((r) => {
+      const text = h("p", { class: "wall-request-text" });
+      if (r.term_id) notes.fetchTerm(r.term_id).then((term) => { text.textContent = term.explanation; }, () => {});
+      return h("li", { dataset: { request: r.id } }, h("p", { class: "wall-request-word" }, r.word),
+        r.asked_by ? h("p", { class: "wall-request-by" }, t("requests.by", { name: r.asked_by })) : null, text);
+    })) : null,
+    explained.length ? [h("h3", {}, t("words.explained")), h("dl", { class: "explained" }, explained.map((e) =>
+      h("div", {}, h("dt", {}, e.word), h("dd", {}, e.text))))] : null,
+    !requests.length && !explained.length ? h("p", { class: "muted" }, t("words.none")) : null);
+}
+
+/** The closing screen: the plan's address as a code and a link, the next meeting, satisfaction. */
+function renderClosing() {
+  shownClosed = true;
+  const s = client.state;
+  const followup = formatDate(client.value("plan", client.planId(), "followup_date"), config.lang);
+  qr.hidden = false;
+  // The code scales with the screen once it knows its own drawing size.
+  const svg = qr.querySelector("svg");
+  if (svg && !svg.getAttribute("viewBox") && svg.getAttribute("width")) {
+    svg.setAttribute("viewBox", `0 0 ${svg.getAttribute("width")} ${svg.getAttribute("height")}`);
+    svg.setAttribute("role", "img");
+  }
+  fill(happyBox, h("h2", { id: "wall-happy-title" }, t("happy.question")), renderCounts(s, t));
+  fill(app, h("section", { class: "wall-closing", "aria-labelledby": "wall-closing-title" },
+    h("div", { class: "wall-closing-text" },
+      h("h2", { id: "wall-closing-title" }, t("closing.wall_title")),
+      h("p", { class: "wall-closing-lead" }, t("closing.wall_text")),
+      h("p", { class: "wall-link" }, config.urls.family_page),
+      h("p", { class: "wall-followup" }, followup ? t("closing.followup", { date: followup }) : t("closing.no_followup")),
+      happyBox),
+    h("div", { class: "wall-qr" }, qr)));
+}
+
+function renderAll() {
+  if (client.state.meeting.status === "closed") {
+    renderClosing();
+    return;
+  }
+  if (shownClosed) { qr.hidden = true; document.body.append(qr); shownClosed = false; }
   fill(app,
-    h("div", { class: "wall-side" }, orderBox, presentBox),
+    h("div", { class: "wall-side" }, orderBox, meterBox, wordsBox, presentBox),
     h("div", { class: "wall-main" }, stepBox, h("div", { class: "wall-scroll" }, planBox)));
   renderStep();
+  renderMeter();
+  renderWords();
   renderPresent();
   plan.render();
-});
+}
+
+client.addEventListener("snapshot", renderAll);
+client.addEventListener("annotations", () => { if (!shownClosed) renderMeter(); });
 client.addEventListener("op", ({ detail: { op } }) => {
-  if (op.kind === "step" || op.kind === "status") {
+  if (op.kind === "status") {
+    renderAll();
+    if (op.status === "closed") announce(t("announce.closed"));
+    return;
+  }
+  if (op.kind === "satisfaction" && shownClosed) {
+    fill(happyBox, h("h2", { id: "wall-happy-title" }, t("happy.question")), renderCounts(client.state, t));
+  }
+  if (shownClosed) return;
+  if (op.kind === "step") {
     renderStep();
     planBox.parentElement.scrollTop = 0;
-    if (op.kind === "step") announce(t("announce.step", { title: client.state.order[op.step].title }));
+    announce(t("announce.step", { title: client.state.order[op.step].title }));
   }
   if (op.kind === "admitted" || op.kind === "dismissed") renderPresent();
+  if (op.kind === "term_request" || op.kind === "explanation_added") renderWords();
 });
-client.addEventListener("presence", renderPresent);
+client.addEventListener("presence", () => { if (!shownClosed) renderPresent(); });
 client.addEventListener("fatal", ({ detail }) => {
   fill(app, h("p", { class: "error", role: "alert" }, detail.message || t("err.connect")));
 });
