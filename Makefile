@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint translations extract-messages serve-deps clean
+.PHONY: run test lint bench translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ run: $(VENV)/.installed translations
 
 test: $(VENV)/.installed translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/rules_check.py
+	$(BIN)/python bench/glossary_find.py
+	$(BIN)/python bench/live_latency.py --meetings 20 --participants 12 --rate 5 --duration 10
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check sip_meeting tests bench wsgi.py
