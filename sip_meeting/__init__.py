@@ -33,6 +33,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
+        # Each socket's events run in order on its own reader thread, not a new thread each.
+        async_handlers=app.config["SOCKETIO_ASYNC_HANDLERS"],
     )
     # Registered after init_app so that it binds to this app's server (and wins over any
     # namespace a previous app of the same process registered).

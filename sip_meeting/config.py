@@ -17,8 +17,11 @@ class Defaults:
     MODE = "development"
     SECRET_KEY = None
     DATABASE_URL = None  # None means SQLite in the instance folder
+    # FULL: every acknowledged edit survives even a power cut (see docs/decisions/0006).
+    SQLITE_SYNCHRONOUS = "FULL"
     SOCKETIO_MESSAGE_QUEUE = None  # redis://... when several server processes run
     SOCKETIO_ASYNC_MODE = "threading"
+    SOCKETIO_ASYNC_HANDLERS = False
     ALLOWED_ORIGINS = None  # None: only the address the page was served from
     BABEL_DEFAULT_LOCALE = "sv"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
@@ -34,7 +37,10 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # a form left open through a long meeting must still submit
     MAX_CONTENT_LENGTH = 1024 * 1024
     RULES_PATH = None
-    ANNOTATION_DELAY = 0.3  # seconds: findings and glossary terms follow a burst of edits once
+    # Findings and glossary terms are recomputed once writing pauses for ANNOTATION_DELAY
+    # seconds, and at least every ANNOTATION_MAX_WAIT seconds while someone keeps writing.
+    ANNOTATION_DELAY = 0.4
+    ANNOTATION_MAX_WAIT = 2.0
     GLOSSARY_PATH = None
     SMTP_HOST = None  # without it, email is simply not offered
     SMTP_PORT = 587

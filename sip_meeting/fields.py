@@ -162,11 +162,14 @@ def _clean_date(value: Any) -> date | None:
     return day
 
 
+_CONTROLS = {n: None for n in (*range(32), 127)}
+_CONTROLS_EXCEPT_LINES = {n: None for n in _CONTROLS if chr(n) not in "\n\t"}
+
+
 def _strip_controls(text: str, keep_newlines: bool) -> str:
     """Drop control characters that would corrupt a document or a calendar file."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    allowed = {"\n", "\t"} if keep_newlines else set()
-    return "".join(c for c in text if c in allowed or (ord(c) >= 32 and ord(c) != 127))
+    return text.translate(_CONTROLS_EXCEPT_LINES if keep_newlines else _CONTROLS)
 
 
 def to_wire(field: Field, value: Any) -> Any:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from . import fields as F
 from .models import Action, Chair, Consent, Goal, Meeting, Operation, Participant
@@ -76,7 +76,9 @@ class Actor:
 def lock_meeting(session: Session, meeting_id: int) -> Meeting:
     """Bump the meeting's sequence number first, which takes its write lock in both databases."""
     session.execute(update(Meeting).where(Meeting.id == meeting_id).values(seq=Meeting.seq + 1))
-    meeting = session.get(Meeting, meeting_id, populate_existing=True)
+    # Its plan comes in the same query: nearly every operation needs it.
+    meeting = session.get(Meeting, meeting_id, populate_existing=True,
+                          options=[joinedload(Meeting.plan)])
     if meeting is None:
         raise LiveError("not_found")
     return meeting

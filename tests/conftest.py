@@ -266,8 +266,8 @@ def _dispose_engines(monkeypatch):
     engines = []
     original = db_module.make_engine
 
-    def tracking(url: str):
-        engine = original(url)
+    def tracking(url: str, *args):
+        engine = original(url, *args)
         engines.append(engine)
         return engine
 

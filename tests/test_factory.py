@@ -66,3 +66,11 @@ def test_pages_carry_security_headers(client):
     response = client.get("/login")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_sqlite_durability_setting_is_checked(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLITE_SYNCHRONOUS": "NORMAL"})
+    with app.app_context():
+        assert db_session().execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SQLITE_SYNCHRONOUS": "OFF"})
