@@ -44,7 +44,7 @@ def meeting_with(open_page, server, *names: str):
 
 def add_action(page, text: str):
     """Add an action on a phone and write its text; return the new action's text box."""
-    page.get_by_role("button", name="Lägg till en insats").click()
+    page.get_by_role("button", name="Lägg till en åtgärd").click()
     what = page.locator("#sec-actions .item-action").last.get_by_role("textbox", name="Vad görs")
     expect(what).to_be_focused()
     what.fill(text)
@@ -105,7 +105,7 @@ def test_a_condition_is_flagged_counted_and_split_into_its_own_action(live_serve
     expect(karin_whats.nth(1)).to_have_value("Hen kommer till skolan")
     # The original action now waits for the new one.
     first = karin.locator("#sec-actions .item-action").first
-    expect(first.get_by_label("Väntar på insats")).to_have_value(
+    expect(first.get_by_label("Väntar på åtgärd")).to_have_value(
         karin.locator("#sec-actions .item-action").nth(1).get_attribute("data-id")
     )
 
