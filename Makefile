@@ -30,6 +30,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/rules_check.py
 	$(BIN)/python bench/glossary_find.py
+	$(BIN)/python bench/close_handover.py
 	$(BIN)/python bench/live_latency.py --meetings 20 --participants 12 --rate 5 --duration 10
 
 lint: $(VENV)/.installed

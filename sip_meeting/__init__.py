@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, annotations, cli, db, errors, i18n, logs, views
 from .config import load_config
@@ -18,6 +19,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         "SIP_MEETING_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance)
     load_config(app, test_config)
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     logs.init_app(app)
     db.init_app(app)
     annotations.init_app(app)

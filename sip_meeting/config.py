@@ -30,6 +30,7 @@ class Defaults:
     LOGIN_RATE_LIMIT = "5 per minute;30 per hour"
     RATELIMIT_STORAGE_URI = "memory://"
     PUBLIC_URL = None  # e.g. https://sip.kommun.se, used in invitations and QR codes
+    TRUSTED_PROXIES = 0  # reverse proxies in front whose X-Forwarded-* headers are trusted
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -74,3 +74,34 @@ def test_sqlite_durability_setting_is_checked(tmp_path):
         assert db_session().execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
     with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
         create_app({"INSTANCE_PATH": str(tmp_path), "SQLITE_SYNCHRONOUS": "OFF"})
+
+
+def test_invalid_rules_file_stops_start_up_naming_it(tmp_path):
+    from sip_meeting.rules import RuleError
+
+    bad = tmp_path / "kommun-regler.toml"
+    bad.write_text("[thresholds]\nfamily = -1\n")
+    with pytest.raises(RuleError, match="kommun-regler.toml"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "RULES_PATH": str(bad)})
+
+
+def test_invalid_glossary_stops_start_up_naming_the_file(tmp_path):
+    from sip_meeting.glossary import GlossaryError
+
+    folder = tmp_path / "ordlista"
+    folder.mkdir()
+    (folder / "trasig.toml").write_text("this is = = not toml")
+    with pytest.raises(GlossaryError, match="trasig.toml"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "GLOSSARY_PATH": str(folder)})
+
+
+def test_behind_a_proxy_links_use_the_forwarded_address(tmp_path):
+    from flask import request
+
+    seen = {}
+    for proxies, expected in ((1, "https://sip.kommun.se/"), (0, "http://localhost/")):
+        app = create_app({"INSTANCE_PATH": str(tmp_path), "TRUSTED_PROXIES": proxies})
+        app.add_url_rule("/_where", "where", lambda: seen.update(root=request.url_root) or "")
+        app.test_client().get("/_where", headers={"X-Forwarded-Proto": "https",
+                                                  "X-Forwarded-Host": "sip.kommun.se"})
+        assert seen["root"] == expected
