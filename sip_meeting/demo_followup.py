@@ -11,6 +11,9 @@ from .db import utcnow
 from .models import Action, Chair, Consent, Goal
 from .versions import freeze
 
+# Recent enough that the family's links still work (they expire some days after the close).
+FIRST_MEETING_AGO = 10
+
 NILS_PARTICIPANTS = (
     dict(name="Maria Lind", organisation="", role="guardian", principal="family", language="sv"),
     dict(name="Nils", organisation="", role="child", principal="family", language="sv"),
@@ -27,7 +30,8 @@ def create_followed_up_plan(session: Session, chair: Chair, today: date) -> None
     """Create Nils's plan: closed first meeting (version 1) and its follow-up booked."""
     plan = planning.create_plan(session, chair, "Nils")
     first = planning.schedule_meeting(
-        session, chair, plan, planning.local_to_utc(today - timedelta(days=60), time(9, 0)),
+        session, chair, plan, planning.local_to_utc(today - timedelta(days=FIRST_MEETING_AGO),
+                                                    time(9, 0)),
         place="Ekbackens skola, rum 12", purpose="Att få ihop skolan, BUP och fritiden för Nils.",
         questions="Hur kan Nils komma till skolan varje dag?\nVem hjälper familjen med BUP?")
     people = [planning.add_participant(session, chair, first, **f) for f in NILS_PARTICIPANTS]
@@ -60,7 +64,7 @@ def _fill_plan(session: Session, plan, maria, per, aisha, lena, today: date) -> 
     plan.goals.extend([goal, Goal(kind="long", text="Nils går ut nian med godkända betyg.",
                                   position=1, field_versions={})])
     session.flush()
-    start = today - timedelta(days=60)
+    start = today - timedelta(days=FIRST_MEETING_AGO)
     _action(session, plan, 0, "Ordna en lugn plats att äta lunch", per, "Ekbackens skola",
             "municipality", start + timedelta(days=14), "done", goal)
     _action(session, plan, 1, "Bedöma om Nils behöver medicinsk utredning", aisha, "BUP",
@@ -76,7 +80,7 @@ def _fill_plan(session: Session, plan, maria, per, aisha, lena, today: date) -> 
                                  organisations="Ekbackens skola, BUP, socialtjänsten",
                                  information="Skolnärvaro och hälsa som rör skolan",
                                  exclusions="Inga journaler", field_versions={}))
-    plan.created_at = utcnow() - timedelta(days=61)
+    plan.created_at = utcnow() - timedelta(days=FIRST_MEETING_AGO + 1)
     session.flush()
 
 

@@ -97,3 +97,13 @@ def test_installed_command_migrates_seeds_and_lists(tmp_path):
     assert sorted((r["child_name"], r["status"]) for r in rows) == [
         ("Alva", "draft"), ("Nils", "closed"), ("Nils", "draft")]
     assert (tmp_path / "sip_meeting.sqlite").exists() and (tmp_path / "secret_key").exists()
+
+
+def test_demo_family_link_opens_the_closed_plan(runner, client):
+    output = runner.invoke(args=["demo"]).output
+    link = [line.split()[-1] for line in output.splitlines() if "Family link" in line][0]
+    response = client.get(link.split("localhost")[-1].replace("http://127.0.0.1:5000", ""))
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"], follow_redirects=True)
+    assert page.status_code == 200 and "Nils" in page.get_data(as_text=True)
+    assert client.get("/m/2/plan.docx").status_code == 200
