@@ -95,7 +95,8 @@ def apply(session: Session, actor: Actor, op_id: Any,
     if earlier is not None:
         raise NoChange(earlier.result | {"duplicate": True})
     event = operation(session, meeting, actor)
-    event.update(seq=meeting.seq, op_id=op_id, by=actor.name)
+    event.update(seq=meeting.seq, op_id=op_id)
+    event.setdefault("by", actor.name)  # an operation may leave its author unnamed
     session.add(Operation(meeting_id=meeting.id, seq=meeting.seq, op_id=op_id,
                           participant_id=actor.participant.id if actor.participant else None,
                           event=event, result={"ok": True, "seq": meeting.seq, **ack_of(event)}))

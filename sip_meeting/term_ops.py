@@ -57,7 +57,8 @@ def ask_term(word: Any, term_id: Any, named: Any):
                               asked_by=actor.name if named is True else None)
         session.add(request)
         session.flush()
-        return {"kind": "term_request", "request": request_payload(request), "id": request.id}
+        return {"kind": "term_request", "request": request_payload(request), "id": request.id,
+                "by": request.asked_by or ""}
 
     return run
 

@@ -35,8 +35,10 @@ def test_word_request_reaches_the_chair_and_not_other_meetings(live, app, make_m
     live.chair.received()
     answer = sara.op("ask_term", word="insats", term_id="insats", named=False)
     assert answer["ok"]
-    request = live.chair.received("op")[-1]["request"]
+    op = live.chair.received("op")[-1]
+    request = op["request"]
     assert request["word"] == "insats" and request["asked_by"] is None
+    assert "Sara" not in str(op)  # the person is not named unless they wish
     assert outsider.received() == []
     console = live.chair.call("sync", {"last_seq": None})["snapshot"]
     assert [r["word"] for r in console["term_requests"]] == ["insats"]
