@@ -33,12 +33,7 @@ def rules() -> Rules:
 
 def rules_snapshot(meeting: Meeting) -> dict[str, Any]:
     """Describe the plan in the shape the rule engine reads."""
-    plan = meeting.plan
-
-    def row(entity: str, obj: Any) -> dict[str, Any]:
-        return {"id": obj.id, **{name: F.to_wire(field, getattr(obj, name))
-                                 for name, field in F.SCHEMA[entity].items()}}
-
+    plan, row = meeting.plan, F.plain_values
     sections = row("plan", plan)
     sections.pop("id")
     sections["questions"] = meeting.questions

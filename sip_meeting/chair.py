@@ -12,12 +12,12 @@ from sqlalchemy import select
 from . import chair_ops, live, mailer, planning
 from .access import chair_meeting, require_chair
 from .db import atomic, db_session
-from .extensions import socketio
+from .events import broadcast_op
 from .forms import ConfirmForm, MeetingForm, ParticipantForm, PlanForm
-from .handover import email_plan_later
 from .invitations import join_url, qr_svg
 from .live_messages import error_message
 from .live_strings import live_strings
+from .mailer import email_plan_later
 from .models import AuditEvent, Delivery, Meeting, Participant, Plan
 
 bp = Blueprint("chair", __name__)
@@ -27,7 +27,6 @@ SETUP_MESSAGES = {
     "closed": lambda: _("The meeting is closed and can no longer be changed."),
     "too_many": lambda: _("A meeting can have at most %(n)d participants.",
                           n=planning.MAX_PARTICIPANTS),
-    "status": lambda: _("The meeting cannot move to that state now."),
     "not_closed": lambda: _("A follow-up can be booked when the last meeting is closed."),
 }
 
@@ -209,7 +208,7 @@ def set_status(meeting_id: int, status: str):
     except live.LiveError as err:
         flash(error_message(err.key, **err.params), "error")
     else:
-        socketio.emit("op", event, to=f"meeting:{meeting.id}", namespace="/live")
+        broadcast_op(meeting.id, event)
         if status == "closed":
             email_plan_later(meeting.id)
     if status == "live":

@@ -23,8 +23,8 @@ from .annotations import annotate
 from .db import atomic, db_session
 from .extensions import socketio
 from .fields import InvalidValue
-from .handover import email_plan_later
 from .live_messages import error_message
+from .mailer import email_plan_later
 from .models import Chair, Meeting, Operation, Participant
 from .security import hash_token
 from .snapshot import lobby_snapshot, snapshot
@@ -55,6 +55,11 @@ def chair_room(meeting_id: int) -> str:
 
 def person_room(participant_id: int) -> str:
     return f"participant:{participant_id}"
+
+
+def broadcast_op(meeting_id: int, event: dict[str, Any]) -> None:
+    """Send a committed operation to its meeting's room from outside a socket event."""
+    socketio.emit("op", event, to=meeting_room(meeting_id), namespace="/live")
 
 
 def language_room(meeting_id: int, lang: str) -> str:

@@ -181,6 +181,18 @@ def to_wire(field: Field, value: Any) -> Any:
     return "" if value is None else value
 
 
+def plain_values(entity: str, row: Any) -> dict[str, Any]:
+    """Return a row's live fields as the browser sees them, with its id."""
+    return {"id": row.id, **{name: to_wire(field, getattr(row, name))
+                             for name, field in SCHEMA[entity].items()}}
+
+
+def versioned_values(entity: str, row: Any) -> dict[str, dict[str, Any]]:
+    """Return a row's live fields as {value, version}, for editing."""
+    return {name: {"value": to_wire(field, getattr(row, name)), "version": row.version_of(name)}
+            for name, field in SCHEMA[entity].items()}
+
+
 def describe_schema() -> dict[str, dict[str, Any]]:
     """Describe every entity's fields for the browser."""
     return {entity: {name: f.describe() for name, f in fields.items()}

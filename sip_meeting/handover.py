@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -25,13 +24,11 @@ from .calendars import deadlines_ics, followup_ics
 from .closing_ops import SATISFACTION, answer_satisfaction
 from .db import atomic, db_session
 from .document import build_docx
-from .extensions import socketio
+from .events import broadcast_op
 from .forms import ConfirmForm
 from .i18n import current_language
-from .invitations import join_url, qr_svg
 from .live import Actor, LiveError, apply
 from .live_messages import error_message
-from .mailer import mail_enabled, send_deliveries
 from .models import FAMILY_ROLES, Meeting, Participant, PlanVersion
 from .versions import meeting_version
 
@@ -99,7 +96,7 @@ def satisfaction(meeting_id: int):
     except LiveError as err:
         flash(error_message(err.key, **err.params), "error")
     else:
-        socketio.emit("op", event, to=f"meeting:{meeting_id}", namespace="/live")
+        broadcast_op(meeting_id, event)
     return redirect(url_for("handover.family_page", meeting_id=meeting_id) + "#happy-heading")
 
 
@@ -155,21 +152,3 @@ def chair_docx(meeting_id: int):
     with force_locale(current_language()):
         data = build_docx(version.snapshot, current_language())
     return _download(data, DOCX, f"sip-plan-v{version.number}.docx")
-
-
-def email_plan_later(meeting_id: int) -> None:
-    """Send the closed meeting's plan by email in the background; a close never waits for it."""
-    app = current_app._get_current_object()
-    if mail_enabled(app) and app.config["EMAIL_PLAN_AFTER_CLOSE"]:
-        socketio.start_background_task(_email_plan, app, meeting_id)
-
-
-def _email_plan(app, meeting_id: int) -> None:
-    with app.app_context():
-        send_deliveries(meeting_id, build_docx)
-
-
-def family_link_qr(token: str) -> tuple[str, Any]:
-    """Return a personal link to the family page and its QR code."""
-    url = join_url(token)
-    return url, qr_svg(url)

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from .calendars import deadlines_ics, followup_ics, participant_deadlines, plain
 from .db import atomic, db_session, utcnow
+from .document import build_docx
+from .extensions import socketio
 from .models import FAMILY_ROLES, Delivery, Meeting, Participant
 from .planning import STOCKHOLM, audit
 from .versions import meeting_version
@@ -269,3 +271,15 @@ def _record(delivery: Delivery, error: str) -> None:
         meeting = session.get(Meeting, delivery.meeting_id)
         audit(session, None, "delivery", delivery.id, "status", before, delivery.status,
               plan_id=meeting.plan_id, meeting_id=meeting.id)
+
+
+def email_plan_later(meeting_id: int) -> None:
+    """Send the closed meeting's plan by email in the background; a close never waits for it."""
+    app = current_app._get_current_object()
+    if mail_enabled(app) and app.config["EMAIL_PLAN_AFTER_CLOSE"]:
+        socketio.start_background_task(_email_plan, app, meeting_id)
+
+
+def _email_plan(app, meeting_id: int) -> None:
+    with app.app_context():
+        send_deliveries(meeting_id, build_docx)

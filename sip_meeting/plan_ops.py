@@ -66,9 +66,7 @@ def _resolve(field: F.Field, base: Any, current: Any, mine: Any, version: int) -
 
 def item_payload(entity: str, row: Any) -> dict[str, Any]:
     """Describe one list item as the browser receives it."""
-    return {"id": row.id, "fields": {
-        name: {"value": F.to_wire(field, getattr(row, name)), "version": row.version_of(name)}
-        for name, field in F.SCHEMA[entity].items()}}
+    return {"id": row.id, "fields": F.versioned_values(entity, row)}
 
 
 def _items(meeting: Meeting, entity: str) -> list[Any]:

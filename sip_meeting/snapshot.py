@@ -18,13 +18,6 @@ from .plan_ops import item_payload
 from .term_ops import explanation_payload, request_payload
 
 
-def field_values(entity: str, row: Any) -> dict[str, dict[str, Any]]:
-    """Return every live field of a row as {value, version}."""
-    return {name: {"value": F.to_wire(field, getattr(row, name)),
-                   "version": row.version_of(name)}
-            for name, field in F.SCHEMA[entity].items()}
-
-
 def me_payload(actor: Actor, lang: str, view: str = "device") -> dict[str, Any]:
     """Describe the reader: who they are and what they may do."""
     if view == "wall":
@@ -43,7 +36,7 @@ def meeting_payload(meeting: Meeting) -> dict[str, Any]:
     return {"id": meeting.id, "plan_id": meeting.plan_id, "status": meeting.status,
             "step": meeting.step, "kind": meeting.kind, "child_name": meeting.plan.child_name,
             "starts_at": meeting.starts_at.isoformat(),
-            "questions": field_values("meeting", meeting)["questions"],
+            "questions": F.versioned_values("meeting", meeting)["questions"],
             "spoken": meeting.spoken or {},
             "satisfaction": satisfaction_counts(meeting)}
 
@@ -74,7 +67,7 @@ def snapshot(meeting: Meeting, actor: Actor, lang: str, view: str) -> dict[str, 
         "meeting": meeting_payload(meeting),
         "order": order_payload(meeting.kind, lang),
         "participants": [participant_payload(p) for p in meeting.participants],
-        "plan": {"fields": field_values("plan", plan)},
+        "plan": {"fields": F.versioned_values("plan", plan)},
         "goals": [item_payload("goal", g) for g in plan.goals],
         "actions": [item_payload("action", a) for a in plan.actions],
         "consents": [item_payload("consent", c) for c in plan.consents],

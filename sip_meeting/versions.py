@@ -21,11 +21,6 @@ from .rules import accepted_conditions
 FORMAT = "sip-meeting/plan-version/1"
 
 
-def _row(entity: str, obj: Any) -> dict[str, Any]:
-    return {"id": obj.id, **{name: F.to_wire(field, getattr(obj, name))
-                             for name, field in F.SCHEMA[entity].items()}}
-
-
 def _participant(p: Participant) -> dict[str, Any]:
     return {"id": p.id, "name": p.name, "organisation": p.organisation, "role": p.role,
             "principal": p.principal, "language": p.language,
@@ -42,10 +37,10 @@ def version_snapshot(session: Session, meeting: Meeting, number: int) -> dict[st
     """Describe the plan as it stands now, as version `number`."""
     plan = meeting.plan
     people = {p.id: _participant(p) for p in meeting.participants}
-    actions = [_row("action", a) for a in plan.actions]
+    actions = [F.plain_values("action", a) for a in plan.actions]
     for action in actions:
         action["responsible_name"] = _responsible_name(action, people)
-    sections = _row("plan", plan)
+    sections = F.plain_values("plan", plan)
     sections.pop("id")
     explanations = session.scalars(select(TermExplanation).where(
         TermExplanation.plan_id == plan.id).order_by(TermExplanation.id)).all()
@@ -58,9 +53,9 @@ def version_snapshot(session: Session, meeting: Meeting, number: int) -> dict[st
         "meeting": _meeting(meeting),
         "participants": list(people.values()),
         "sections": sections,
-        "goals": [_row("goal", g) for g in plan.goals],
+        "goals": [F.plain_values("goal", g) for g in plan.goals],
         "actions": actions,
-        "consents": [_row("consent", c) for c in plan.consents],
+        "consents": [F.plain_values("consent", c) for c in plan.consents],
         "overrides": list(meeting.overrides or []),
         "explanations": [{"word": e.word, "term_id": e.term_id, "text": e.text}
                          for e in explanations],

@@ -1,21 +1,11 @@
 // The chair's console: let people in, start, steer through the meeting order, tick who has
 // spoken, open the wall, end the meeting, and write in the plan like everyone else.
 
-import { announcer, confirmDialog, fill, h, readConfig, translator } from "./dom.js";
-import { LiveClient } from "./live.js";
+import { confirmDialog, fill, h } from "./dom.js";
 import { describePerson, familyFirst, mountErrors, mountSaveStatus, renderCounts, renderOrder } from "./meeting.js";
-import { Notes } from "./notes.js";
-import { PlanView } from "./plan.js";
+import { startRoom } from "./room.js";
 
-const config = readConfig();
-const t = translator(config.strings);
-const app = document.getElementById("live-app");
-const announce = announcer(document.getElementById("live-announce"));
-const { io } = await import(config.urls.socketio_client);
-const client = new LiveClient(config, io);
-const planBox = h("div", { class: "plan" });
-const notes = new Notes(client, { t, lang: config.lang, termUrl: config.urls.glossary_term, announce });
-const plan = new PlanView(client, planBox, { t, lang: config.lang, announce, notes });
+const { config, t, app, announce, client, planBox, notes, plan } = await startRoom();
 const links = JSON.parse(document.getElementById("live-links").textContent);
 const rulesBox = h("section", { class: "console-panel", "aria-labelledby": "rules-title" });
 const gateBox = h("section", { class: "console-panel gate", "aria-labelledby": "gate-title", hidden: true });

@@ -1,21 +1,11 @@
 // A participant's own device: the lobby, then the meeting order, the plan and who is here.
 // A child gets a simpler page: where the meeting is, their own words, and who does what.
 
-import { announcer, fill, formatDate, h, readConfig, translator } from "./dom.js";
-import { LiveClient } from "./live.js";
+import { fill, formatDate, h } from "./dom.js";
 import { mountErrors, mountSaveStatus, renderClosing, renderOrder } from "./meeting.js";
-import { Notes } from "./notes.js";
-import { PlanView } from "./plan.js";
+import { startRoom } from "./room.js";
 
-const config = readConfig();
-const t = translator(config.strings);
-const app = document.getElementById("live-app");
-const announce = announcer(document.getElementById("live-announce"));
-const { io } = await import(config.urls.socketio_client);
-const client = new LiveClient(config, io);
-const planBox = h("div", { class: "plan" });
-const notes = new Notes(client, { t, lang: config.lang, termUrl: config.urls.glossary_term, announce });
-const plan = new PlanView(client, planBox, { t, lang: config.lang, announce, notes });
+const { config, t, app, announce, client, planBox, notes, plan } = await startRoom();
 const closingBox = h("section", { class: "closing", "aria-labelledby": "closing-title", hidden: true });
 notes.watchSelection(planBox);
 let nowBox = null;

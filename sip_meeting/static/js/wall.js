@@ -3,23 +3,16 @@
 // and who is in the meeting. No controls; it follows the chair and updates by itself. When
 // the meeting ends it shows how to reach the plan and how satisfied the room is.
 
-import { announcer, fill, formatDate, h, readConfig, translator } from "./dom.js";
-import { LiveClient } from "./live.js";
+import { fill, formatDate, h } from "./dom.js";
 import { familyFirst, mountConnection, renderCounts, renderOrder } from "./meeting.js";
-import { Notes } from "./notes.js";
-import { PlanView } from "./plan.js";
+import { startRoom } from "./room.js";
 
-const config = readConfig();
-const t = translator(config.strings);
-const app = document.getElementById("live-app");
-const announce = announcer(document.getElementById("live-announce"));
 const qr = document.getElementById("family-qr");
-const { io } = await import(config.urls.socketio_client);
-const client = new LiveClient(config, io);
-const notes = new Notes(client, { t, lang: config.lang, termUrl: config.urls.glossary_term, wall: true });
-const planBox = h("div", { class: "plan wall-plan" });
-const plan = new PlanView(client, planBox, { t, lang: config.lang, onlyCurrent: true,
-  skip: ["participants"], notes, flags: false });
+const { config, t, app, announce, client, planBox, notes, plan } = await startRoom({
+  planClass: "plan wall-plan",
+  notes: { wall: true },
+  plan: { onlyCurrent: true, skip: ["participants"], flags: false },
+});
 const orderBox = h("nav", { class: "wall-order", "aria-label": t("order.heading") });
 const stepBox = h("section", { class: "wall-step" });
 const meterBox = h("section", { class: "wall-meter", "aria-labelledby": "wall-meter-title" });
