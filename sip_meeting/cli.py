@@ -136,12 +136,23 @@ def export(meeting_id: int, fmt: str, output: str, lang: str) -> None:
 def serve(host: str, port: int) -> None:
     """Serve the application, live meetings included, on HOST:PORT."""
     app = current_app._get_current_object()
+    if (socketio.async_mode == "gevent") != _patched_for_gevent():
+        # The patching happens before the configuration can be read (see __main__.py).
+        raise click.ClickException(
+            "choose the async mode with the variable SIP_MEETING_SOCKETIO_ASYNC_MODE, "
+            "not in the instance's config.py")
     click.echo(f"Serving on http://{host}:{port} (async mode {socketio.async_mode})")
     # Flask's command line sets this to stop app.run() from blocking a command; serving is the
     # whole point of this command.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
                  log_output=False)
+
+
+def _patched_for_gevent() -> bool:
+    from gevent import monkey
+
+    return monkey.is_module_patched("socket")
 
 
 def init_app(app: Flask) -> None:

@@ -20,7 +20,9 @@ class Defaults:
     # FULL: every acknowledged edit survives even a power cut (see docs/decisions/0006).
     SQLITE_SYNCHRONOUS = "FULL"
     SOCKETIO_MESSAGE_QUEUE = None  # redis://... when several server processes run
-    SOCKETIO_ASYNC_MODE = "threading"
+    # gevent: one loop serves every socket; `sip-meeting serve` patches the standard library
+    # for it first. The variable SIP_MEETING_SOCKETIO_ASYNC_MODE=threading chooses threads.
+    SOCKETIO_ASYNC_MODE = "gevent"
     SOCKETIO_ASYNC_HANDLERS = False
     ALLOWED_ORIGINS = None  # None: only the address the page was served from
     BABEL_DEFAULT_LOCALE = "sv"

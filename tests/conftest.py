@@ -84,6 +84,9 @@ def app(database_url, tmp_path):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "ANNOTATION_DELAY": 0,
+        # In-process test clients run in plain threads; the gevent server that ships is
+        # exercised through `sip-meeting serve` (the live_server fixture).
+        "SOCKETIO_ASYNC_MODE": "threading",
         # Sending runs in a background thread; tests that want it turn it on and wait for it.
         "EMAIL_PLAN_AFTER_CLOSE": False,
         "INSTANCE_PATH": str(tmp_path / "instance"),
