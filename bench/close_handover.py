@@ -85,7 +85,7 @@ def time_one(app, meeting_id: int, token: str) -> dict[str, float]:
     with app.app_context():
         with atomic() as s:
             chair = s.get(Meeting, meeting_id).chair
-            apply(s, Actor(meeting_id, chair=chair), f"close-{meeting_id}", set_status("closed"))
+            apply(s, Actor.of_chair(meeting_id, chair), f"close-{meeting_id}", set_status("closed"))
     t1 = time.perf_counter()
     page = client.get(f"/m/{meeting_id}/plan")
     assert page.status_code == 200 and "Åtgärd 39" in page.get_data(as_text=True)

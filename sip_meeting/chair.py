@@ -201,7 +201,7 @@ def set_status(meeting_id: int, status: str):
     meeting = chair_meeting(meeting_id)
     if status not in chair_ops.STATUS_FLOW or not ConfirmForm().validate_on_submit():
         abort(404)
-    actor = live.Actor(meeting.id, chair=g.chair)
+    actor = live.Actor.of_chair(meeting.id, g.chair)
     try:
         with atomic() as session:
             event = live.apply(session, actor, f"http-{uuid.uuid4()}", chair_ops.set_status(status))

@@ -40,7 +40,7 @@ def admit(participant_id: Any):
                 raise LiveError("not_found")
         for p in chosen:
             p.admitted_at, p.attendance = p.admitted_at or utcnow(), "present"
-            audit(session, actor.record(), "participant", p.id, "admitted", None, True,
+            audit(session, actor, "participant", p.id, "admitted", None, True,
                   plan_id=meeting.plan_id, meeting_id=meeting.id)
         return {"kind": "admitted", "participants": [participant_payload(p) for p in chosen]}
 
@@ -56,7 +56,7 @@ def dismiss(participant_id: Any):
         if not chosen:
             raise LiveError("not_found")
         chosen[0].admitted_at = None
-        audit(session, actor.record(), "participant", participant_id, "admitted", True, None,
+        audit(session, actor, "participant", participant_id, "admitted", True, None,
               plan_id=meeting.plan_id, meeting_id=meeting.id)
         return {"kind": "dismissed", "participant_id": participant_id}
 
@@ -72,7 +72,7 @@ def set_step(step: Any):
         if isinstance(step, bool) or not isinstance(step, int) \
                 or not 0 <= step < len(meeting_order(meeting.kind)):
             raise LiveError("invalid", "bad_step")
-        audit(session, actor.record(), "meeting", meeting.id, "step", meeting.step, step,
+        audit(session, actor, "meeting", meeting.id, "step", meeting.step, step,
               plan_id=meeting.plan_id, meeting_id=meeting.id)
         meeting.step = step
         return {"kind": "step", "step": step}
@@ -96,7 +96,7 @@ def set_status(status: Any):
             raise LiveError("invalid", "bad_status")
         if status == "closed":
             require_no_blockers(meeting, actor)
-        audit(session, actor.record(), "meeting", meeting.id, "status", meeting.status, status,
+        audit(session, actor, "meeting", meeting.id, "status", meeting.status, status,
               plan_id=meeting.plan_id, meeting_id=meeting.id)
         meeting.status = status
         if status == "live":
@@ -172,7 +172,7 @@ def override(rule: Any, item_id: Any, reason: Any):
             kept.append({"rule": rule, "item_id": item_id, "reason": reason.strip(),
                          "by": actor.name, "at": utcnow().isoformat(),
                          **_what_it_sets_aside(meeting, actor.lang, rule, item_id)})
-        audit(session, actor.record(), "meeting", meeting.id, "override", rule,
+        audit(session, actor, "meeting", meeting.id, "override", rule,
               reason.strip() or None, plan_id=meeting.plan_id, meeting_id=meeting.id)
         meeting.overrides = kept
         return {"kind": "overrides", "overrides": kept}

@@ -169,27 +169,40 @@ class LiveNamespace(Namespace):
 
     # -- who is asking -------------------------------------------------------------------
 
-    def _actor(self) -> tuple[Connection, live.Actor]:
-        """Re-check the caller against the database; raise LiveError if they lost access."""
+    def _actor(self, meeting: live.MeetingState | None = None) -> tuple[Connection, live.Actor]:
+        """Re-check the caller against the database; raise LiveError if they lost access.
+
+        Given the state of the meeting as its lock returned it, the check is made under the lock.
+        """
         conn = self.connections.get(request.sid)
         if conn is None:
             raise live.LiveError("forbidden")
-        if conn.chair_id is not None:
-            meeting = db_session().get(Meeting, conn.meeting_id)
-            if meeting is None or meeting.chair_id != conn.chair_id:
-                raise live.LiveError("forbidden")
-            return conn, live.Actor(conn.meeting_id, chair=db_session().get(Chair, conn.chair_id),
-                                    lang=conn.lang)
-        participant = db_session().get(Participant, conn.participant_id)
-        if (participant is None or participant.token_hash != conn.token_hash
-                or participant.token_revoked_at is not None
-                or link_expired(participant.meeting)):
+        session = db_session()
+        meeting = meeting or live.read_meeting(session, conn.meeting_id)
+        if meeting is None:
             raise live.LiveError("forbidden")
-        return conn, live.Actor(conn.meeting_id, participant=participant, lang=conn.lang)
+        if conn.chair_id is not None:
+            chair = session.execute(select(Chair.name, Chair.email).where(
+                Chair.id == conn.chair_id)).one_or_none()
+            if chair is None or meeting.chair_id != conn.chair_id:
+                raise live.LiveError("forbidden")
+            return conn, live.Actor(meeting.id, "chair", conn.chair_id, chair.name or chair.email,
+                                    "chair", True, conn.lang)
+        person = session.execute(select(
+            Participant.name, Participant.role, Participant.admitted_at, Participant.token_hash,
+            Participant.token_revoked_at, Participant.meeting_id,
+        ).where(Participant.id == conn.participant_id)).one_or_none()
+        if (person is None or person.meeting_id != meeting.id
+                or person.token_hash != conn.token_hash
+                or person.token_revoked_at is not None or link_expired(meeting)):
+            raise live.LiveError("forbidden")
+        return conn, live.Actor(meeting.id, "participant", conn.participant_id, person.name,
+                                person.role, person.admitted_at is not None, conn.lang)
 
-    def _admitted_actor(self) -> tuple[Connection, live.Actor]:
-        conn, actor = self._actor()
-        if actor.participant is not None and actor.participant.admitted_at is None:
+    def _admitted_actor(self, meeting: live.MeetingState | None = None
+                        ) -> tuple[Connection, live.Actor]:
+        conn, actor = self._actor(meeting)
+        if not actor.admitted:
             raise live.LiveError("forbidden", "not_admitted")
         return conn, actor
 
@@ -216,11 +229,15 @@ class LiveNamespace(Namespace):
         try:
             if not isinstance(payload, dict):
                 raise live.LiveError("invalid", "bad_payload")
-            conn, actor = self._admitted_actor()
+            if conn is None:
+                raise live.LiveError("forbidden")
             with self.write_lock if self.one_writer else self.locks[conn.meeting_id]:
                 try:
                     with atomic() as s:
-                        event = live.apply(s, actor, payload.get("op_id"), build(payload))
+                        meeting = live.lock_meeting(s, conn.meeting_id)
+                        conn, actor = self._admitted_actor(meeting)
+                        event = live.apply_locked(s, meeting, actor, payload.get("op_id"),
+                                                  build(payload))
                 except live.NoChange as unchanged:
                     return unchanged.answer
                 emit("op", event, to=meeting_room(conn.meeting_id))
@@ -296,7 +313,7 @@ class LiveNamespace(Namespace):
         except live.LiveError as error:
             return self._refuse(conn, error, payload)
         meeting = db_session().get(Meeting, conn.meeting_id)
-        if actor.participant is not None and actor.participant.admitted_at is None:
+        if not actor.admitted:
             leave_rooms(conn, request.sid)
             return {"ok": True, "seq": meeting.seq,
                     "snapshot": lobby_snapshot(meeting, actor, conn.lang)}

@@ -88,7 +88,7 @@ def satisfaction(meeting_id: int):
     participant, _version = _closed_version(meeting_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    actor = Actor(meeting_id, participant=participant, lang=current_language())
+    actor = Actor.of_participant(meeting_id, participant, current_language())
     try:
         with atomic() as session:
             event = apply(session, actor, f"http-{uuid.uuid4()}",

@@ -1,23 +1,28 @@
 """Operations on a live meeting: each runs in one short transaction and yields one `op`.
 
-The caller (events.py) opens the transaction with ``atomic()``; ``apply()`` takes the meeting's
-write lock by bumping its sequence number first, returns the recorded answer for an op_id seen
-before, and otherwise runs the operation, writes its audit event and op-log row and returns the
-event to broadcast once the transaction has committed.
+The caller (events.py) opens the transaction with ``atomic()`` and takes the meeting's write
+lock by bumping its sequence number first (``lock_meeting()``), then checks the caller under
+that lock; ``apply_locked()`` returns the recorded answer for an op_id seen before, and
+otherwise runs the operation, writes its audit event and op-log row and returns the event to
+broadcast once the transaction has committed. ``apply()`` does both for HTTP handlers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from . import fields as F
 from .models import Action, Chair, Consent, Goal, Meeting, Operation, Participant
 
+# An operation: given the session, the locked meeting and the actor, change the plan and return
+# the event to broadcast.
+Op = Callable[[Session, Any, "Actor"], dict[str, Any]]
 WRITER_ROLES = ("guardian", "relative", "professional", "coordinator", "chair")
 ITEM_MODELS = {"goal": Goal, "action": Action, "consent": Consent}
 
@@ -39,28 +44,34 @@ class NoChange(Exception):
         self.answer = answer
 
 
-@dataclass
+@dataclass(frozen=True)
 class Actor:
-    """Who is acting in a meeting: its chair or one of its participants."""
+    """Who is acting in a meeting, as read from the database for this one event."""
 
     meeting_id: int
-    chair: Chair | None = None
-    participant: Participant | None = None
+    kind: str  # "chair" or "participant"
+    id: int
+    name: str
+    role: str  # a participant's role; "chair" for the chair
+    admitted: bool = True
     lang: str = "sv"
 
-    @property
-    def name(self) -> str:
-        if self.chair is not None:
-            return self.chair.name or self.chair.email
-        return self.participant.name if self.participant else ""
+    @classmethod
+    def of_chair(cls, meeting_id: int, chair: Chair, lang: str = "sv") -> Actor:
+        return cls(meeting_id, "chair", chair.id, chair.name or chair.email, "chair", True, lang)
+
+    @classmethod
+    def of_participant(cls, meeting_id: int, participant: Participant, lang: str = "sv") -> Actor:
+        return cls(meeting_id, "participant", participant.id, participant.name, participant.role,
+                   participant.admitted_at is not None, lang)
 
     @property
     def is_chair(self) -> bool:
-        return self.chair is not None
+        return self.kind == "chair"
 
     @property
-    def role(self) -> str:
-        return "chair" if self.chair is not None else self.participant.role
+    def participant_id(self) -> int | None:
+        return None if self.is_chair else self.id
 
     def may_write(self, entity: str, field: str | None = None) -> bool:
         """Tell whether this person may change the plan (a child only their own voice)."""
@@ -68,39 +79,75 @@ class Actor:
             return True
         return self.role == "child" and (entity, field) in F.CHILD_FIELDS
 
-    def record(self) -> Chair | Participant:
-        """Return the model to name in the audit history."""
-        return self.chair or self.participant
+
+@dataclass(frozen=True)
+class MeetingState:
+    """The few columns of a meeting that checking a caller and editing a field need."""
+
+    id: int
+    seq: int
+    status: str
+    plan_id: int
+    chair_id: int
+    closed_at: datetime | None
+
+    def load(self, session: Session) -> Meeting:
+        """Return the whole meeting, fresh from the database."""
+        return session.get(Meeting, self.id, populate_existing=True)
 
 
-def lock_meeting(session: Session, meeting_id: int) -> Meeting:
-    """Bump the meeting's sequence number first, which takes its write lock in both databases."""
-    session.execute(update(Meeting).where(Meeting.id == meeting_id).values(seq=Meeting.seq + 1))
-    # Its plan comes in the same query: nearly every operation needs it.
-    meeting = session.get(Meeting, meeting_id, populate_existing=True,
-                          options=[joinedload(Meeting.plan)])
-    if meeting is None:
+_STATE = (Meeting.id, Meeting.seq, Meeting.status, Meeting.plan_id, Meeting.chair_id,
+          Meeting.closed_at)
+
+
+def read_meeting(session: Session, meeting_id: int) -> MeetingState | None:
+    """Read a meeting's state without locking it."""
+    row = session.connection().execute(select(*_STATE).where(Meeting.id == meeting_id)).first()
+    return MeetingState(*row) if row is not None else None
+
+
+def lock_meeting(session: Session, meeting_id: int) -> MeetingState:
+    """Bump the meeting's sequence number first, which takes its write lock in both databases.
+
+    Everything read after this, the caller's right to act included, is read under the lock.
+    """
+    # The connection runs Core statements without the ORM session's per-statement overhead.
+    row = session.connection().execute(update(Meeting.__table__).where(Meeting.id == meeting_id)
+                                       .values(seq=Meeting.seq + 1).returning(*_STATE)).first()
+    if row is None:
         raise LiveError("not_found")
-    return meeting
+    return MeetingState(*row)
 
 
-def apply(session: Session, actor: Actor, op_id: Any,
-          operation: Callable[[Session, Meeting, Actor], dict[str, Any]]) -> dict[str, Any]:
-    """Run one operation under the meeting's lock and record it; return the event to broadcast."""
+def apply(session: Session, actor: Actor, op_id: Any, operation: Op) -> dict[str, Any]:
+    """Lock the meeting, run one operation and record it; return the event to broadcast."""
+    return apply_locked(session, lock_meeting(session, actor.meeting_id), actor, op_id, operation)
+
+
+def lean(operation: Op) -> Op:
+    """Mark an operation that works on the locked MeetingState alone (the field edit, sent
+    every time someone pauses typing), so the whole meeting is not loaded for it."""
+    operation.lean = True
+    return operation
+
+
+def apply_locked(session: Session, state: MeetingState, actor: Actor, op_id: Any,
+                 operation: Op) -> dict[str, Any]:
+    """Run one operation on a meeting locked by lock_meeting() and record it."""
     if not isinstance(op_id, str) or not 0 < len(op_id) <= F.MAX_OP_ID:
         raise LiveError("invalid", "bad_op_id")
-    meeting = lock_meeting(session, actor.meeting_id)
-    earlier = session.scalar(select(Operation).where(Operation.meeting_id == meeting.id,
-                                                     Operation.op_id == op_id))
+    earlier = session.connection().scalar(select(Operation.result).where(
+        Operation.meeting_id == state.id, Operation.op_id == op_id))
     if earlier is not None:
-        raise NoChange(earlier.result | {"duplicate": True})
+        raise NoChange(earlier | {"duplicate": True})
+    meeting = state if getattr(operation, "lean", False) else state.load(session)
     event = operation(session, meeting, actor)
-    event.update(seq=meeting.seq, op_id=op_id)
+    event.update(seq=state.seq, op_id=op_id)
     event.setdefault("by", actor.name)  # an operation may leave its author unnamed
-    session.add(Operation(meeting_id=meeting.id, seq=meeting.seq, op_id=op_id,
-                          participant_id=actor.participant.id if actor.participant else None,
-                          event=event, result={"ok": True, "seq": meeting.seq, **ack_of(event)}))
     session.flush()
+    session.connection().execute(Operation.__table__.insert(), [dict(
+        meeting_id=state.id, seq=state.seq, op_id=op_id, participant_id=actor.participant_id,
+        event=event, result={"ok": True, "seq": state.seq, **ack_of(event)})])
     return event
 
 
@@ -141,26 +188,29 @@ def target(session: Session, meeting: Meeting, entity: str, item_id: Any):
     return row if row is not None and row.plan_id == meeting.plan_id else None
 
 
-def check_ref(session: Session, meeting: Meeting, row: Any, field: F.Field, value: Any) -> None:
+def check_ref(session: Session, meeting: Meeting | MeetingState, row_id: int, field: F.Field,
+              value: Any) -> None:
     """Make sure a reference points into this meeting (and an action never waits on itself)."""
     if value is None:
         return
     if field.ref == "participant":
-        found = session.get(Participant, value)
-        ok = found is not None and found.meeting_id == meeting.id
+        found = session.scalar(select(Participant.meeting_id).where(Participant.id == value))
+        ok = found == meeting.id
     else:
-        found = target(session, meeting, field.ref, value)
-        ok = found is not None and not (field.ref == "action" and _depends_on(session, value, row))
+        model = ITEM_MODELS[field.ref]
+        found = session.scalar(select(model.plan_id).where(model.id == value))
+        ok = found == meeting.plan_id and not (
+            field.ref == "action" and _depends_on(session, value, row_id))
     if not ok:
         raise LiveError("invalid", "bad_ref")
 
 
-def _depends_on(session: Session, start: int, row: Any) -> bool:
-    """Tell whether following depends-on links from `start` leads back to `row`."""
+def _depends_on(session: Session, start: int, row_id: int) -> bool:
+    """Tell whether following depends-on links from `start` leads back to row `row_id`."""
     seen: set[int] = set()
     current: int | None = start
     while current is not None and current not in seen:
-        if current == row.id:
+        if current == row_id:
             return True
         seen.add(current)
         current = session.scalar(select(Action.depends_on_id).where(Action.id == current))

@@ -29,12 +29,19 @@ def audit(session: Session, actor: Chair | Participant | None, entity: str, enti
           field: str = "", before: Any = None, after: Any = None, *, plan_id: int | None = None,
           meeting_id: int | None = None) -> None:
     """Record one change in the audit history."""
-    kind = "system" if actor is None else ("chair" if isinstance(actor, Chair) else "participant")
-    session.add(AuditEvent(
+    if actor is None:
+        kind = "system"
+    else:  # a Chair, a Participant, or the live Actor of either
+        kind = "chair" if isinstance(actor, Chair) or getattr(actor, "is_chair", False) \
+            else "participant"
+    # An insert of its own (after flushing what it may refer to) rather than the unit of work:
+    # a live edit writes one of these every time someone types.
+    session.flush()
+    session.connection().execute(AuditEvent.__table__.insert(), [dict(
         plan_id=plan_id, meeting_id=meeting_id, actor_kind=kind,
         actor_id=getattr(actor, "id", None), actor_name=getattr(actor, "name", "") or "",
         entity=entity, entity_id=entity_id, field=field, before=before, after=after,
-    ))
+    )])
 
 
 def local_to_utc(day: date, at: time) -> datetime:

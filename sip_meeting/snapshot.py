@@ -18,17 +18,17 @@ from .plan_ops import item_payload
 from .term_ops import explanation_payload, request_payload
 
 
-def me_payload(actor: Actor, lang: str, view: str = "device") -> dict[str, Any]:
+def me_payload(meeting: Meeting, actor: Actor, lang: str, view: str = "device") -> dict[str, Any]:
     """Describe the reader: who they are and what they may do."""
     if view == "wall":
         return {"kind": "wall", "can_edit": False, "simple": False, "lang": lang}
     if actor.is_chair:
         return {"kind": "chair", "name": actor.name, "role": "chair", "can_edit": True,
                 "simple": False, "lang": lang}
-    p = actor.participant
-    return {"kind": "participant", "participant_id": p.id, "name": p.name, "role": p.role,
-            "can_edit": actor.may_write("plan", "strengths"), "simple": p.role == "child",
-            "lang": lang, "satisfaction": (p.meeting.satisfaction or {}).get(str(p.id))}
+    return {"kind": "participant", "participant_id": actor.id, "name": actor.name,
+            "role": actor.role, "can_edit": actor.may_write("plan", "strengths"),
+            "simple": actor.role == "child", "lang": lang,
+            "satisfaction": (meeting.satisfaction or {}).get(str(actor.id))}
 
 
 def meeting_payload(meeting: Meeting) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def order_payload(kind: str, lang: str) -> list[dict[str, Any]]:
 
 def lobby_snapshot(meeting: Meeting, actor: Actor, lang: str) -> dict[str, Any]:
     """What a participant who waits to be admitted may see."""
-    return {"lobby": True, "seq": meeting.seq, "me": me_payload(actor, lang),
+    return {"lobby": True, "seq": meeting.seq, "me": me_payload(meeting, actor, lang),
             "meeting": {"id": meeting.id, "status": meeting.status,
                         "child_name": meeting.plan.child_name}}
 
@@ -63,7 +63,7 @@ def snapshot(meeting: Meeting, actor: Actor, lang: str, view: str) -> dict[str, 
     plan = meeting.plan
     return {
         "seq": meeting.seq,
-        "me": me_payload(actor, lang, view),
+        "me": me_payload(meeting, actor, lang, view),
         "meeting": meeting_payload(meeting),
         "order": order_payload(meeting.kind, lang),
         "participants": [participant_payload(p) for p in meeting.participants],

@@ -113,7 +113,7 @@ def explain_term(request_id: Any, word: Any, term_id: Any, text: Any):
             text=text.strip())
         session.add(explanation)
         session.flush()
-        audit(session, actor.record(), "explanation", explanation.id, explanation.word, None,
+        audit(session, actor, "explanation", explanation.id, explanation.word, None,
               explanation.text, plan_id=meeting.plan_id, meeting_id=meeting.id)
         return {"kind": "explanation_added", "explanation": explanation_payload(explanation),
                 "request": request_payload(request) if request else None,
