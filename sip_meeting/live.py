@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from . import fields as F
@@ -96,13 +96,22 @@ class MeetingState:
         return session.get(Meeting, self.id, populate_existing=True)
 
 
+# The statements every live event runs are built once, with bound parameters, and run on the
+# session's connection: building a statement and the ORM session's per-statement work cost
+# more than the database itself. (Other operations use the ORM as usual.)
 _STATE = (Meeting.id, Meeting.seq, Meeting.status, Meeting.plan_id, Meeting.chair_id,
           Meeting.closed_at)
+_READ_MEETING = select(*_STATE).where(Meeting.id == bindparam("meeting_id"))
+_LOCK_MEETING = (update(Meeting.__table__).where(Meeting.id == bindparam("meeting_id"))
+                 .values(seq=Meeting.seq + 1).returning(*_STATE))
+_EARLIER_RESULT = select(Operation.result).where(Operation.meeting_id == bindparam("meeting_id"),
+                                                 Operation.op_id == bindparam("op_id"))
+_RECORD_OPERATION = Operation.__table__.insert()
 
 
 def read_meeting(session: Session, meeting_id: int) -> MeetingState | None:
     """Read a meeting's state without locking it."""
-    row = session.connection().execute(select(*_STATE).where(Meeting.id == meeting_id)).first()
+    row = session.connection().execute(_READ_MEETING, {"meeting_id": meeting_id}).first()
     return MeetingState(*row) if row is not None else None
 
 
@@ -111,9 +120,7 @@ def lock_meeting(session: Session, meeting_id: int) -> MeetingState:
 
     Everything read after this, the caller's right to act included, is read under the lock.
     """
-    # The connection runs Core statements without the ORM session's per-statement overhead.
-    row = session.connection().execute(update(Meeting.__table__).where(Meeting.id == meeting_id)
-                                       .values(seq=Meeting.seq + 1).returning(*_STATE)).first()
+    row = session.connection().execute(_LOCK_MEETING, {"meeting_id": meeting_id}).first()
     if row is None:
         raise LiveError("not_found")
     return MeetingState(*row)
@@ -136,8 +143,8 @@ def apply_locked(session: Session, state: MeetingState, actor: Actor, op_id: Any
     """Run one operation on a meeting locked by lock_meeting() and record it."""
     if not isinstance(op_id, str) or not 0 < len(op_id) <= F.MAX_OP_ID:
         raise LiveError("invalid", "bad_op_id")
-    earlier = session.connection().scalar(select(Operation.result).where(
-        Operation.meeting_id == state.id, Operation.op_id == op_id))
+    earlier = session.connection().scalar(_EARLIER_RESULT,
+                                          {"meeting_id": state.id, "op_id": op_id})
     if earlier is not None:
         raise NoChange(earlier | {"duplicate": True})
     meeting = state if getattr(operation, "lean", False) else state.load(session)
@@ -145,7 +152,7 @@ def apply_locked(session: Session, state: MeetingState, actor: Actor, op_id: Any
     event.update(seq=state.seq, op_id=op_id)
     event.setdefault("by", actor.name)  # an operation may leave its author unnamed
     session.flush()
-    session.connection().execute(Operation.__table__.insert(), [dict(
+    session.connection().execute(_RECORD_OPERATION, [dict(
         meeting_id=state.id, seq=state.seq, op_id=op_id, participant_id=actor.participant_id,
         event=event, result={"ok": True, "seq": state.seq, **ack_of(event)})])
     return event

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from . import fields as F
@@ -39,10 +40,13 @@ def edit_field(entity: str, item_id: Any, name: str, base_version: Any, base: An
         require_writer(actor, entity, name)
         field = F.field_for(entity, name)
         new = F.clean(field, value)
-        model, where = _row_of(meeting, entity, item_id)
-        column = getattr(model, name)
+        if isinstance(item_id, bool) or not isinstance(item_id, int):
+            raise LiveError("not_found")
+        read, write = _field_statements(entity, name)
+        # The row must belong to this meeting's plan (or be this meeting).
+        where = {"row_id": item_id, "own_meeting": meeting.id, "own_plan": meeting.plan_id}
         db = session.connection()
-        row = db.execute(select(column, model.field_versions).where(where)).first()
+        row = db.execute(read, where).first()
         if row is None:
             raise LiveError("not_found")
         current, versions = row[0], dict(row[1] or {})
@@ -55,8 +59,7 @@ def edit_field(entity: str, item_id: Any, name: str, base_version: Any, base: An
         if new == current:
             raise NoChange({"ok": True, "version": version, "value": F.to_wire(field, current)})
         versions[name] = version + 1
-        db.execute(update(model.__table__).where(where).values(
-            {column.expression: new, model.field_versions.expression: versions}))
+        db.execute(write, {**where, "value": new, "new_versions": versions})
         audit(session, actor, entity, item_id, name, F.to_wire(field, current),
               F.to_wire(field, new), plan_id=meeting.plan_id, meeting_id=meeting.id)
         return {"kind": "field", "entity": entity, "id": item_id, "field": name,
@@ -65,19 +68,24 @@ def edit_field(entity: str, item_id: Any, name: str, base_version: Any, base: An
     return run
 
 
-def _row_of(meeting: MeetingState, entity: str, item_id: Any) -> tuple[Any, Any]:
-    """Return the model and the condition that select the row an edit addresses in this meeting.
+@cache
+def _field_statements(entity: str, name: str) -> tuple[Any, Any]:
+    """Build (once per field) the statements that read and write one field and its versions.
 
-    The condition matches nothing unless the row belongs to this meeting's plan.
+    Their condition matches nothing unless the row is this meeting or belongs to its plan.
     """
-    if isinstance(item_id, bool) or not isinstance(item_id, int):
-        raise LiveError("not_found")
-    if entity == "meeting":
-        return Meeting, (Meeting.id == item_id) & (Meeting.id == meeting.id)
-    if entity == "plan":
-        return Plan, (Plan.id == item_id) & (Plan.id == meeting.plan_id)
-    model = ITEM_MODELS[entity]  # field_for() has accepted the entity
-    return model, (model.id == item_id) & (model.plan_id == meeting.plan_id)
+    model = {"meeting": Meeting, "plan": Plan, **ITEM_MODELS}[entity]
+    own = {"meeting": Meeting.id == bindparam("own_meeting"),
+           "plan": Plan.id == bindparam("own_plan")}.get(entity)
+    if own is None:
+        own = model.plan_id == bindparam("own_plan")
+    where = (model.id == bindparam("row_id")) & own
+    column = getattr(model, name)
+    read = select(column, model.field_versions).where(where)
+    write = update(model.__table__).where(where).values(
+        {column.expression: bindparam("value"),
+         model.field_versions.expression: bindparam("new_versions")})
+    return read, write
 
 
 def _resolve(field: F.Field, base: Any, current: Any, mine: Any, version: int) -> tuple[Any, bool]:

@@ -25,6 +25,9 @@ class SetupError(ValueError):
     """A setup change that cannot be made; the message is shown to the chair."""
 
 
+_RECORD_AUDIT = AuditEvent.__table__.insert()
+
+
 def audit(session: Session, actor: Chair | Participant | None, entity: str, entity_id: int | None,
           field: str = "", before: Any = None, after: Any = None, *, plan_id: int | None = None,
           meeting_id: int | None = None) -> None:
@@ -37,7 +40,7 @@ def audit(session: Session, actor: Chair | Participant | None, entity: str, enti
     # An insert of its own (after flushing what it may refer to) rather than the unit of work:
     # a live edit writes one of these every time someone types.
     session.flush()
-    session.connection().execute(AuditEvent.__table__.insert(), [dict(
+    session.connection().execute(_RECORD_AUDIT, [dict(
         plan_id=plan_id, meeting_id=meeting_id, actor_kind=kind,
         actor_id=getattr(actor, "id", None), actor_name=getattr(actor, "name", "") or "",
         entity=entity, entity_id=entity_id, field=field, before=before, after=after,
