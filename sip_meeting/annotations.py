@@ -6,6 +6,7 @@ sent to every screen, never stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -60,36 +61,51 @@ def close_blockers(meeting: Meeting, lang: str) -> list[Finding]:
     return blocking(findings(meeting, lang, at_close=True), meeting.overrides or [])
 
 
-def term_matches(meeting: Meeting) -> list[dict[str, Any]]:
-    """Find glossary terms in every text of the plan."""
-    glossary = current_app.extensions["sip_glossary"]
-    out = []
+def plan_texts(meeting: Meeting) -> list[tuple[str, int, str, str]]:
+    """Return every non-empty text of the plan as (entity, id, field, text)."""
     targets = [("meeting", meeting), ("plan", meeting.plan)]
     targets += [(e, obj) for e, rows in (("goal", meeting.plan.goals),
                                          ("action", meeting.plan.actions),
                                          ("consent", meeting.plan.consents)) for obj in rows]
-    for entity, obj in targets:
-        for name, field in F.SCHEMA[entity].items():
-            text = getattr(obj, name)
-            if field.type in ("text", "line") and text:
-                found = glossary.find(text, PLAN_TEXT_LANG)
-                if found:
-                    out.append({"entity": entity, "id": obj.id, "field": name,
-                                "matches": [m.as_dict() for m in found]})
-    return out
+    return [(entity, obj.id, name, getattr(obj, name))
+            for entity, obj in targets for name, field in F.SCHEMA[entity].items()
+            if field.type in ("text", "line") and getattr(obj, name)]
+
+
+def annotate_all(meeting: Meeting, langs: Sequence[str],
+                 run: Callable[..., Any] = lambda fn, *args: fn(*args)) -> dict[str, dict]:
+    """Return each language's findings, completeness, accepted conditions and glossary terms.
+
+    The plan is read here; the checking itself is pure and goes through `run`, so that a
+    server can run it where it does not hold up other meetings (see events.py).
+    """
+    return run(derive, rules_snapshot(meeting), plan_texts(meeting), meeting.seq, tuple(langs),
+               rules(), current_app.extensions["sip_glossary"], date.today())
 
 
 def annotate(meeting: Meeting, lang: str) -> dict[str, Any]:
-    """Return findings, completeness, accepted conditions and glossary terms for one language."""
-    snapshot = rules_snapshot(meeting)
-    found = check_plan(snapshot, rules(), lang=lang, today=date.today())
-    return {
-        "seq": meeting.seq,
-        "findings": [f.to_dict() for f in found],
-        "completeness": completeness(snapshot, found),
-        "accepted_conditions": accepted_conditions(snapshot, rules()),
-        "terms": term_matches(meeting),
-    }
+    """Return the annotations of the plan in one language."""
+    return annotate_all(meeting, (lang,))[lang]
+
+
+def derive(snapshot: dict[str, Any], texts: list[tuple[str, int, str, str]], seq: int,
+           langs: tuple[str, ...], rule_set: Rules, glossary: Any, today: date
+           ) -> dict[str, dict]:
+    """Check a plan snapshot and find glossary terms in its texts (pure: plain data only)."""
+    terms = []
+    for entity, row_id, name, text in texts:
+        found = glossary.find(text, PLAN_TEXT_LANG)
+        if found:
+            terms.append({"entity": entity, "id": row_id, "field": name,
+                          "matches": [m.as_dict() for m in found]})
+    accepted = accepted_conditions(snapshot, rule_set)
+    out = {}
+    for lang in langs:
+        found = check_plan(snapshot, rule_set, lang=lang, today=today)
+        out[lang] = {"seq": seq, "findings": [f.to_dict() for f in found],
+                     "completeness": completeness(snapshot, found),
+                     "accepted_conditions": accepted, "terms": terms}
+    return out
 
 
 def init_app(app: Flask) -> None:

@@ -15,11 +15,11 @@ from typing import Any
 from flask import Flask, request, session
 from flask_babel import force_locale
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from . import chair_ops, closing_ops, live, plan_ops, term_ops
 from .access import link_expired, participant_for_token
-from .annotations import annotate
+from .annotations import annotate, annotate_all
 from .db import atomic, db_session
 from .extensions import socketio
 from .fields import InvalidValue
@@ -31,6 +31,14 @@ from .snapshot import lobby_snapshot, snapshot
 
 MAX_CATCH_UP = 500
 VIEWS = ("device", "console", "wall")
+
+
+# Built once: every event re-reads its caller (see live.py on pre-built statements).
+_CHAIR = select(Chair.name, Chair.email).where(Chair.id == bindparam("chair_id"))
+_PARTICIPANT = select(
+    Participant.name, Participant.role, Participant.admitted_at, Participant.token_hash,
+    Participant.token_revoked_at, Participant.meeting_id,
+).where(Participant.id == bindparam("participant_id"))
 
 
 @dataclass
@@ -60,6 +68,19 @@ def person_room(participant_id: int) -> str:
 def broadcast_op(meeting_id: int, event: dict[str, Any]) -> None:
     """Send a committed operation to its meeting's room from outside a socket event."""
     socketio.emit("op", event, to=meeting_room(meeting_id), namespace="/live")
+
+
+def off_loop(fn: Any, *args: Any) -> Any:
+    """Run pure CPU work (checking a plan) where it does not hold up the other meetings.
+
+    Under gevent every socket shares one loop, so the work goes to a native thread; the
+    interpreter switches back to the loop every few milliseconds. Under threads it runs here.
+    """
+    if socketio.async_mode == "gevent":
+        from gevent import get_hub
+
+        return get_hub().threadpool.apply(fn, args)
+    return fn(*args)
 
 
 def language_room(meeting_id: int, lang: str) -> str:
@@ -182,16 +203,13 @@ class LiveNamespace(Namespace):
         if meeting is None:
             raise live.LiveError("forbidden")
         if conn.chair_id is not None:
-            chair = session.execute(select(Chair.name, Chair.email).where(
-                Chair.id == conn.chair_id)).one_or_none()
+            chair = session.connection().execute(_CHAIR, {"chair_id": conn.chair_id}).first()
             if chair is None or meeting.chair_id != conn.chair_id:
                 raise live.LiveError("forbidden")
             return conn, live.Actor(meeting.id, "chair", conn.chair_id, chair.name or chair.email,
                                     "chair", True, conn.lang)
-        person = session.execute(select(
-            Participant.name, Participant.role, Participant.admitted_at, Participant.token_hash,
-            Participant.token_revoked_at, Participant.meeting_id,
-        ).where(Participant.id == conn.participant_id)).one_or_none()
+        person = session.connection().execute(
+            _PARTICIPANT, {"participant_id": conn.participant_id}).first()
         if (person is None or person.meeting_id != meeting.id
                 or person.token_hash != conn.token_hash
                 or person.token_revoked_at is not None or link_expired(meeting)):
@@ -299,9 +317,10 @@ class LiveNamespace(Namespace):
     def send_annotations(self, meeting_id: int) -> None:
         """Send every language's annotations of a meeting to its readers."""
         meeting = db_session().get(Meeting, meeting_id)
-        for lang in self.app.config["LANGUAGES"]:
-            socketio.emit("annotations", annotate(meeting, lang),
-                          to=language_room(meeting_id, lang), namespace=self.namespace)
+        derived = annotate_all(meeting, self.app.config["LANGUAGES"], run=off_loop)
+        for lang, found in derived.items():
+            socketio.emit("annotations", found, to=language_room(meeting_id, lang),
+                          namespace=self.namespace)
 
     # -- events --------------------------------------------------------------------------
 
