@@ -27,10 +27,11 @@ class LiveServer:
     """`sip-meeting serve` on its own port and instance folder, seeded with the demo."""
 
     def __init__(self, instance: Path, database_url: str | None = None) -> None:
+        self.log = instance.parent / f"serve-{instance.name}.log"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "SIP_MEETING_INSTANCE_PATH": str(instance),
-                    "SIP_MEETING_SECRET_KEY": "live-server-test-secret"}
+                    "SIP_MEETING_SECRET_KEY": "live-server-test-secret", "PYTHONUNBUFFERED": "1"}
         if database_url:
             self.env["SIP_MEETING_DATABASE_URL"] = database_url
         self.process: subprocess.Popen | None = None
@@ -48,9 +49,10 @@ class LiveServer:
 
     def start(self) -> None:
         """Start the server and wait until it answers."""
-        self.process = subprocess.Popen(
-            [EXE, "serve", "--host", "127.0.0.1", "--port", str(self.port)], env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [EXE, "serve", "--host", "127.0.0.1", "--port", str(self.port)], env=self.env,
+                stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -66,6 +68,10 @@ class LiveServer:
             self.process.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
             self.process.wait(timeout=10)
             self.process = None
+
+    def output(self) -> str:
+        """Return what the server processes printed so far."""
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def command(self, *args: str) -> str:
         """Run a sip-meeting command against this server's database."""

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import requests
 from sqlalchemy import func, select
 
 from sip_meeting.demo import DEMO_EMAIL
@@ -107,3 +109,37 @@ def test_demo_family_link_opens_the_closed_plan(runner, client):
     page = client.get(response.headers["Location"], follow_redirects=True)
     assert page.status_code == 200 and "Nils" in page.get_data(as_text=True)
     assert client.get("/m/2/plan.docx").status_code == 200
+
+
+def test_serve_runs_on_gevent_and_answers(live_server):
+    """The shipped server patches for gevent first, then serves pages (see __main__.py)."""
+    assert requests.get(f"{live_server.url}/login", timeout=5).status_code == 200
+    assert "(async mode gevent)" in live_server.output()
+
+
+@pytest.mark.parametrize(("argv", "mode", "patches"), [
+    (["sip-meeting", "serve"], None, True),
+    (["sip-meeting", "serve", "--port", "5001"], "gevent", True),
+    (["sip-meeting", "serve"], "threading", False),
+    (["sip-meeting", "demo"], None, False),
+    (["sip-meeting"], None, False),
+])
+def test_only_serving_with_gevent_patches_the_standard_library(monkeypatch, argv, mode, patches):
+    from sip_meeting.__main__ import serving_with_gevent
+
+    if mode is None:
+        monkeypatch.delenv("SIP_MEETING_SOCKETIO_ASYNC_MODE", raising=False)
+    else:
+        monkeypatch.setenv("SIP_MEETING_SOCKETIO_ASYNC_MODE", mode)
+    assert serving_with_gevent(argv) is patches
+
+
+def test_serve_refuses_gevent_chosen_where_it_cannot_patch_first(tmp_path):
+    """gevent chosen in config.py is read too late to patch: say where to choose it."""
+    from sip_meeting import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SOCKETIO_ASYNC_MODE": "gevent",
+                      "INSTANCE_PATH": str(tmp_path)})
+    result = app.test_cli_runner().invoke(args=["serve", "--port", "1"])
+    assert result.exit_code == 1
+    assert "SIP_MEETING_SOCKETIO_ASYNC_MODE" in result.output
