@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from .annotations import close_blockers, findings
 from .db import utcnow
-from .live import Actor, LiveError, require_chair, require_live
+from .live import Actor, LiveError, MeetingState, require_chair, require_live
 from .mailer import mail_enabled, queue_plan_deliveries
 from .meeting_order import meeting_order
 from .models import Meeting, Participant
@@ -28,7 +28,8 @@ def participant_payload(p: Participant) -> dict[str, Any]:
 def admit(participant_id: Any):
     """Build the chair's operation that lets one waiting person, or everyone waiting, in."""
 
-    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
         require_chair(actor)
         if meeting.status == "closed":
             raise LiveError("closed")
@@ -50,7 +51,8 @@ def admit(participant_id: Any):
 def dismiss(participant_id: Any):
     """Build the chair's operation that sends a participant back to the lobby."""
 
-    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
         require_chair(actor)
         chosen = [p for p in meeting.participants if p.id == participant_id]
         if not chosen:
@@ -66,7 +68,8 @@ def dismiss(participant_id: Any):
 def set_step(step: Any):
     """Build the chair's operation that moves the meeting to another step of its order."""
 
-    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
         require_chair(actor)
         require_live(meeting)
         if isinstance(step, bool) or not isinstance(step, int) \
@@ -88,7 +91,8 @@ STATUS_FLOW = {"draft": ("open", "live"), "open": ("draft", "live"), "live": ("c
 def set_status(status: Any):
     """Build the chair's operation that opens the lobby, starts or ends the meeting."""
 
-    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
         require_chair(actor)
         if status == "closed" and meeting.status == "closed":
             raise LiveError("closed", "already_closed")
@@ -115,7 +119,8 @@ def set_status(status: Any):
 def mark_spoken(participant_id: Any, spoken: Any):
     """Build the chair's operation that ticks who has spoken in this step's round."""
 
-    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
         require_chair(actor)
         require_live(meeting)
         if not isinstance(spoken, bool) or not any(p.id == participant_id
@@ -159,7 +164,8 @@ def override(rule: Any, item_id: Any, reason: Any):
     An empty reason withdraws the override. The reasons become part of the plan.
     """
 
-    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
         require_chair(actor)
         require_live(meeting)
         if rule not in RULE_IDS or not isinstance(reason, str) or len(reason) > MAX_REASON \

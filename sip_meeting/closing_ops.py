@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .live import Actor, LiveError
+from .live import Actor, LiveError, MeetingState
 from .models import Meeting
 
 SATISFACTION = ("yes", "partly", "no")
@@ -22,7 +22,8 @@ def satisfaction_counts(meeting: Meeting) -> dict[str, int]:
 def answer_satisfaction(answer: Any):
     """Build the operation that records one participant's answer (changeable, one per person)."""
 
-    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
         if actor.is_chair:
             raise LiveError("forbidden", "read_only")
         if meeting.status != "closed":

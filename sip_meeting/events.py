@@ -15,10 +15,10 @@ from typing import Any
 from flask import Flask, request, session
 from flask_babel import force_locale
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
 from . import chair_ops, closing_ops, live, plan_ops, term_ops
-from .access import link_expired, participant_for_token
+from .access import participant_for_token
 from .annotations import annotate, annotate_all
 from .db import atomic, db_session
 from .extensions import socketio
@@ -31,14 +31,6 @@ from .snapshot import lobby_snapshot, snapshot
 
 MAX_CATCH_UP = 500
 VIEWS = ("device", "console", "wall")
-
-
-# Built once: every event re-reads its caller (see live.py on pre-built statements).
-_CHAIR = select(Chair.name, Chair.email).where(Chair.id == bindparam("chair_id"))
-_PARTICIPANT = select(
-    Participant.name, Participant.role, Participant.admitted_at, Participant.token_hash,
-    Participant.token_revoked_at, Participant.meeting_id,
-).where(Participant.id == bindparam("participant_id"))
 
 
 @dataclass
@@ -200,22 +192,8 @@ class LiveNamespace(Namespace):
             raise live.LiveError("forbidden")
         session = db_session()
         meeting = meeting or live.read_meeting(session, conn.meeting_id)
-        if meeting is None:
-            raise live.LiveError("forbidden")
-        if conn.chair_id is not None:
-            chair = session.connection().execute(_CHAIR, {"chair_id": conn.chair_id}).first()
-            if chair is None or meeting.chair_id != conn.chair_id:
-                raise live.LiveError("forbidden")
-            return conn, live.Actor(meeting.id, "chair", conn.chair_id, chair.name or chair.email,
-                                    "chair", True, conn.lang)
-        person = session.connection().execute(
-            _PARTICIPANT, {"participant_id": conn.participant_id}).first()
-        if (person is None or person.meeting_id != meeting.id
-                or person.token_hash != conn.token_hash
-                or person.token_revoked_at is not None or link_expired(meeting)):
-            raise live.LiveError("forbidden")
-        return conn, live.Actor(meeting.id, "participant", conn.participant_id, person.name,
-                                person.role, person.admitted_at is not None, conn.lang)
+        return conn, live.caller(session, meeting, conn.lang, chair_id=conn.chair_id,
+                                 participant_id=conn.participant_id, token_hash=conn.token_hash)
 
     def _admitted_actor(self, meeting: live.MeetingState | None = None
                         ) -> tuple[Connection, live.Actor]:

@@ -18,11 +18,13 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from . import fields as F
+from .access import link_expired
 from .models import Action, Chair, Consent, Goal, Meeting, Operation, Participant
 
-# An operation: given the session, the locked meeting and the actor, change the plan and return
-# the event to broadcast.
-Op = Callable[[Session, Any, "Actor"], dict[str, Any]]
+# An operation: given the session, the meeting as its lock returned it and the actor, change
+# the plan and return the event to broadcast. One that needs the whole meeting loads it with
+# MeetingState.load(); the field edit, sent whenever someone pauses typing, does not.
+Op = Callable[[Session, "MeetingState", "Actor"], dict[str, Any]]
 WRITER_ROLES = ("guardian", "relative", "professional", "coordinator", "chair")
 ITEM_MODELS = {"goal": Goal, "action": Action, "consent": Consent}
 
@@ -107,6 +109,11 @@ _LOCK_MEETING = (update(Meeting.__table__).where(Meeting.id == bindparam("meetin
 _EARLIER_RESULT = select(Operation.result).where(Operation.meeting_id == bindparam("meeting_id"),
                                                  Operation.op_id == bindparam("op_id"))
 _RECORD_OPERATION = Operation.__table__.insert()
+_CHAIR = select(Chair.id, Chair.name, Chair.email).where(Chair.id == bindparam("chair_id"))
+_PARTICIPANT = select(
+    Participant.id, Participant.name, Participant.role, Participant.admitted_at,
+    Participant.token_hash, Participant.token_revoked_at, Participant.meeting_id,
+).where(Participant.id == bindparam("participant_id"))
 
 
 def read_meeting(session: Session, meeting_id: int) -> MeetingState | None:
@@ -126,16 +133,32 @@ def lock_meeting(session: Session, meeting_id: int) -> MeetingState:
     return MeetingState(*row)
 
 
+def caller(session: Session, meeting: MeetingState | None, lang: str, *,
+           chair_id: int | None = None, participant_id: int | None = None,
+           token_hash: str | None = None) -> Actor:
+    """Re-read who a socket proved to be at connect; raise LiveError if they lost access.
+
+    A chair must still own the meeting; a participant must still belong to it through the
+    same, unrevoked, unexpired link. Given the meeting as lock_meeting() returned it, the
+    check is made under the lock.
+    """
+    db = session.connection()
+    if meeting is not None and chair_id is not None:
+        chair = db.execute(_CHAIR, {"chair_id": chair_id}).first()
+        if chair is not None and meeting.chair_id == chair_id:
+            return Actor.of_chair(meeting.id, chair, lang)
+    elif meeting is not None and participant_id is not None:
+        person = db.execute(_PARTICIPANT, {"participant_id": participant_id}).first()
+        if (person is not None and person.meeting_id == meeting.id
+                and person.token_hash == token_hash and person.token_revoked_at is None
+                and not link_expired(meeting)):
+            return Actor.of_participant(meeting.id, person, lang)
+    raise LiveError("forbidden")
+
+
 def apply(session: Session, actor: Actor, op_id: Any, operation: Op) -> dict[str, Any]:
     """Lock the meeting, run one operation and record it; return the event to broadcast."""
     return apply_locked(session, lock_meeting(session, actor.meeting_id), actor, op_id, operation)
-
-
-def lean(operation: Op) -> Op:
-    """Mark an operation that works on the locked MeetingState alone (the field edit, sent
-    every time someone pauses typing), so the whole meeting is not loaded for it."""
-    operation.lean = True
-    return operation
 
 
 def apply_locked(session: Session, state: MeetingState, actor: Actor, op_id: Any,
@@ -147,8 +170,7 @@ def apply_locked(session: Session, state: MeetingState, actor: Actor, op_id: Any
                                           {"meeting_id": state.id, "op_id": op_id})
     if earlier is not None:
         raise NoChange(earlier | {"duplicate": True})
-    meeting = state if getattr(operation, "lean", False) else state.load(session)
-    event = operation(session, meeting, actor)
+    event = operation(session, state, actor)
     event.update(seq=state.seq, op_id=op_id)
     event.setdefault("by", actor.name)  # an operation may leave its author unnamed
     session.flush()
@@ -164,7 +186,7 @@ def ack_of(event: dict[str, Any]) -> dict[str, Any]:
     return {k: event[k] for k in keys if k in event}
 
 
-def require_live(meeting: Meeting) -> None:
+def require_live(meeting: Meeting | MeetingState) -> None:
     """Refuse plan changes unless the meeting is in progress."""
     if meeting.status != "live":
         raise LiveError("closed", "not_live" if meeting.status != "closed" else "closed")

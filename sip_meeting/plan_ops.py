@@ -17,7 +17,6 @@ from .live import (
     MeetingState,
     NoChange,
     check_ref,
-    lean,
     require_live,
     require_writer,
     target,
@@ -34,9 +33,8 @@ def edit_field(entity: str, item_id: Any, name: str, base_version: Any, base: An
     this is what runs every time someone pauses while typing.
     """
 
-    @lean
-    def run(session: Session, meeting: MeetingState, actor: Actor) -> dict[str, Any]:
-        require_live(meeting)
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        require_live(state)
         require_writer(actor, entity, name)
         field = F.field_for(entity, name)
         new = F.clean(field, value)
@@ -44,14 +42,14 @@ def edit_field(entity: str, item_id: Any, name: str, base_version: Any, base: An
             raise LiveError("not_found")
         read, write = _field_statements(entity, name)
         # The row must belong to this meeting's plan (or be this meeting).
-        where = {"row_id": item_id, "own_meeting": meeting.id, "own_plan": meeting.plan_id}
+        where = {"row_id": item_id, "own_meeting": state.id, "own_plan": state.plan_id}
         db = session.connection()
         row = db.execute(read, where).first()
         if row is None:
             raise LiveError("not_found")
         current, versions = row[0], dict(row[1] or {})
         if field.type == "ref":
-            check_ref(session, meeting, item_id, field, new)
+            check_ref(session, state, item_id, field, new)
         version = versions.get(name, 0)
         merged = False
         if base_version != version and new != current:
@@ -61,7 +59,7 @@ def edit_field(entity: str, item_id: Any, name: str, base_version: Any, base: An
         versions[name] = version + 1
         db.execute(write, {**where, "value": new, "new_versions": versions})
         audit(session, actor, entity, item_id, name, F.to_wire(field, current),
-              F.to_wire(field, new), plan_id=meeting.plan_id, meeting_id=meeting.id)
+              F.to_wire(field, new), plan_id=state.plan_id, meeting_id=state.id)
         return {"kind": "field", "entity": entity, "id": item_id, "field": name,
                 "value": F.to_wire(field, new), "version": version + 1, "merged": merged}
 
@@ -113,7 +111,8 @@ def _items(meeting: Meeting, entity: str) -> list[Any]:
 def add_item(entity: Any, values: Any):
     """Build the operation that appends a goal, an action or a consent."""
 
-    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
         require_live(meeting)
         require_writer(actor, "item")
         if entity not in ITEM_MODELS or not isinstance(values, dict):
@@ -155,7 +154,8 @@ def _writable_item(session: Session, meeting: Meeting, actor: Actor, entity: Any
 def remove_item(entity: Any, item_id: Any):
     """Build the operation that removes a list item; what pointed at it points nowhere."""
 
-    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
         row = _writable_item(session, meeting, actor, entity, item_id)
         before = item_payload(entity, row)["fields"]
         for other in meeting.plan.actions:
@@ -176,7 +176,8 @@ def remove_item(entity: Any, item_id: Any):
 def move_item(entity: Any, item_id: Any, position: Any):
     """Build the operation that moves a list item to a new place in its list."""
 
-    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
         row = _writable_item(session, meeting, actor, entity, item_id)
         items = sorted(_items(meeting, entity), key=lambda r: r.position)
         if isinstance(position, bool) or not isinstance(position, int) \
@@ -204,7 +205,8 @@ def split_condition(action_id: Any, start: Any, end: Any):
     and when instead of hanging on an "if".
     """
 
-    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
         require_live(meeting)
         require_writer(actor, "item")
         original = target(session, meeting, "action", action_id)
@@ -220,7 +222,7 @@ def split_condition(action_id: Any, start: Any, end: Any):
         if not clause:
             raise LiveError("invalid", "bad_span")
         event = add_item("action", {"what": clause[0].upper() + clause[1:]})(
-            session, meeting, actor)
+            session, state, actor)
         original.depends_on_id = event["id"]
         version = original.bump_version("depends_on_id")
         audit(session, actor, "action", original.id, "depends_on_id", None, event["id"],

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .live import Actor, LiveError, require_chair
+from .live import Actor, LiveError, MeetingState, require_chair
 from .models import Meeting, TermExplanation, TermRequest
 from .planning import audit
 
@@ -45,7 +45,8 @@ def _clean_term(term_id: Any) -> str | None:
 def ask_term(word: Any, term_id: Any, named: Any):
     """Build the operation that asks "what does this word mean here?" (anyone admitted)."""
 
-    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
         if meeting.status == "closed":
             raise LiveError("closed")
         open_count = session.scalar(select(func.count(TermRequest.id)).where(
@@ -74,7 +75,8 @@ def _chair_request(session: Session, meeting: Meeting, actor: Actor, request_id:
 def show_term(request_id: Any, on_wall: Any):
     """Build the chair's operation that shows a request on the wall, or takes it down."""
 
-    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
         request = _chair_request(session, meeting, actor, request_id)
         request.on_wall = on_wall is True
         return {"kind": "term_request", "request": request_payload(request), "id": request.id}
@@ -85,7 +87,8 @@ def show_term(request_id: Any, on_wall: Any):
 def dismiss_term(request_id: Any):
     """Build the chair's operation that sets a request aside without an explanation."""
 
-    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
         request = _chair_request(session, meeting, actor, request_id)
         request.status, request.on_wall = "dismissed", False
         return {"kind": "term_request", "request": request_payload(request), "id": request.id}
@@ -96,7 +99,8 @@ def dismiss_term(request_id: Any):
 def explain_term(request_id: Any, word: Any, term_id: Any, text: Any):
     """Build the chair's operation that records what a word means in this plan."""
 
-    def run(session: Session, meeting: Meeting, actor: Actor) -> dict[str, Any]:
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
         require_chair(actor)
         if meeting.status == "closed":
             raise LiveError("closed")
