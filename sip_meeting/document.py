@@ -148,11 +148,9 @@ def _family(doc, v: dict[str, Any], view: dict[str, Any]) -> None:
     if not view["family"]:
         _text(doc, _("The family has no tasks of its own in this plan."))
     for task in view["family"]:
-        p = doc.add_paragraph(style="List Bullet")
-        p.add_run(_plain(task["task"])).bold = True
-        if task["action"]:
-            p.add_run("\n" + _plain(_("Action: %(what)s", what=task["action"])))
-        p.add_run("\n" + _plain(_("When: %(when)s", when=task["when"].replace("\n", ", "))))
+        _bullet(doc, task["task"],
+                task["action"] and _("Action: %(what)s", what=task["action"]),
+                _("When: %(when)s", when=task["when"].replace("\n", ", ")))
 
 
 def _conditions(doc, v: dict[str, Any], view: dict[str, Any]) -> None:
@@ -206,13 +204,18 @@ def _overrides(doc, v: dict[str, Any], view: dict[str, Any]) -> None:
     if not view["overrides"]:
         _text(doc, _("Nothing was left open."))
     for o in view["overrides"]:
-        p = doc.add_paragraph(style="List Bullet")
-        p.add_run(_plain(o["what"])).bold = True
-        if o["action"]:
-            p.add_run("\n" + _plain(_("Action: %(what)s", what=o["action"])))
-        p.add_run("\n" + _plain(_("Reason: %(reason)s", reason=o["reason"])))
-        if o["by"]:
-            p.add_run("\n" + _plain(_("Decided by %(name)s", name=o["by"])))
+        _bullet(doc, o["what"], o["action"] and _("Action: %(what)s", what=o["action"]),
+                _("Reason: %(reason)s", reason=o["reason"]),
+                o["by"] and _("Decided by %(name)s", name=o["by"]))
+
+
+def _bullet(doc, title: str, *lines: str | None) -> None:
+    """Add a list item: its title in bold, then each given line below it."""
+    p = doc.add_paragraph(style="List Bullet")
+    p.add_run(_plain(title)).bold = True
+    for line in lines:
+        if line:
+            p.add_run("\n" + _plain(line))
 
 
 def _review(doc, v: dict[str, Any], view: dict[str, Any]) -> None:
