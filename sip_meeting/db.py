@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
@@ -69,8 +70,13 @@ def init_app(app: Flask) -> None:
         from pathlib import Path
 
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    sqlite = app.config["DATABASE_URL"].startswith("sqlite")
     engine = make_engine(app.config["DATABASE_URL"], app.config["SQLITE_SYNCHRONOUS"])
     app.extensions["sip_db"] = sessionmaker(bind=engine, expire_on_commit=False)
+    # SQLite has one writer at a time. Its busy handler makes a second writer sleep with
+    # back-off (tens of milliseconds under load, and under gevent the whole loop with it), so
+    # the process queues its own writers instead: every transaction takes this lock.
+    app.extensions["sip_db_writer"] = threading.RLock() if sqlite else None
     app.teardown_appcontext(_close_session)
 
 
@@ -94,11 +100,15 @@ def _close_session(_exc: BaseException | None) -> None:
 
 @contextmanager
 def atomic() -> Iterator[Session]:
-    """Run a unit of work and commit it, or roll everything back on error."""
+    """Run a unit of work and commit it, or roll everything back on error.
+
+    On SQLite the process's writers take turns (see init_app).
+    """
     session = db_session()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    with current_app.extensions["sip_db_writer"] or nullcontext():
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -107,12 +107,8 @@ class LiveNamespace(Namespace):
         self.pending: dict[int, list[float]] = {}
         self.pending_lock = threading.Lock()
         # Serialises operations per meeting inside this process so that broadcasts leave in
-        # the order their sequence numbers were committed. SQLite has one writer at a time
-        # anyway; queueing here is fairer and faster than its busy-wait with back-off, which
-        # made writers sleep for tens of milliseconds under load.
+        # the order their sequence numbers were committed.
         self.locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
-        self.one_writer = app.config["DATABASE_URL"].startswith("sqlite")
-        self.write_lock = threading.Lock()
 
     # -- connecting ----------------------------------------------------------------------
 
@@ -227,7 +223,7 @@ class LiveNamespace(Namespace):
                 raise live.LiveError("invalid", "bad_payload")
             if conn is None:
                 raise live.LiveError("forbidden")
-            with self.write_lock if self.one_writer else self.locks[conn.meeting_id]:
+            with self.locks[conn.meeting_id]:
                 try:
                     with atomic() as s:
                         meeting = live.lock_meeting(s, conn.meeting_id)

@@ -269,8 +269,8 @@ def _dispose_engines(monkeypatch):
     engines = []
     original = db_module.make_engine
 
-    def tracking(url: str, *args):
-        engine = original(url, *args)
+    def tracking(url: str, *args, **kwargs):
+        engine = original(url, *args, **kwargs)
         engines.append(engine)
         return engine
 

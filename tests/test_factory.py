@@ -105,3 +105,42 @@ def test_behind_a_proxy_links_use_the_forwarded_address(tmp_path):
         app.test_client().get("/_where", headers={"X-Forwarded-Proto": "https",
                                                   "X-Forwarded-Host": "sip.kommun.se"})
         assert seen["root"] == expected
+
+
+def test_sqlite_writers_of_one_process_take_turns(app, make_meeting):
+    """On SQLite a second unit of work waits for the first to commit, and then sees its change;
+    on PostgreSQL it is not held up by a transaction that does not touch its rows."""
+    import threading
+
+    from sqlalchemy import select, update
+
+    from sip_meeting.db import atomic
+    from sip_meeting.models import Meeting
+
+    meeting_id = make_meeting().id
+    writing, release, seen = threading.Event(), threading.Event(), []
+
+    def first() -> None:
+        with app.app_context(), atomic() as session:
+            session.execute(update(Meeting).where(Meeting.id == meeting_id).values(place="Ny plats"))
+            writing.set()
+            release.wait(10)
+
+    def second() -> None:
+        with app.app_context(), atomic() as session:
+            seen.append(session.scalar(select(Meeting.place).where(Meeting.id == meeting_id)))
+
+    writer = threading.Thread(target=first)
+    writer.start()
+    assert writing.wait(10)
+    reader = threading.Thread(target=second)
+    reader.start()
+    reader.join(0.5)
+    waited = reader.is_alive()
+    release.set()
+    writer.join(10)
+    reader.join(10)
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        assert waited and seen == ["Ny plats"]
+    else:
+        assert not waited and seen == ["Skolan"]
