@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from . import chair_ops, closing_ops, live, plan_ops, term_ops
 from .access import participant_for_token
-from .annotations import annotate, annotate_all
+from .annotations import PlanRows, annotate, annotate_all
 from .db import atomic, db_session
 from .extensions import socketio
 from .fields import InvalidValue
@@ -290,8 +290,10 @@ class LiveNamespace(Namespace):
 
     def send_annotations(self, meeting_id: int) -> None:
         """Send every language's annotations of a meeting to its readers."""
-        meeting = db_session().get(Meeting, meeting_id)
-        derived = annotate_all(meeting, self.app.config["LANGUAGES"], run=off_loop)
+        rows = PlanRows.read(db_session(), meeting_id)
+        if rows is None:
+            return
+        derived = annotate_all(rows, self.app.config["LANGUAGES"], run=off_loop)
         for lang, found in derived.items():
             socketio.emit("annotations", found, to=language_room(meeting_id, lang),
                           namespace=self.namespace)

@@ -123,3 +123,30 @@ def test_filled_in_plan_closes_without_override(live, query):
     answer = live.chair.op("end")
     assert answer["ok"], answer
     assert query(lambda s: s.scalar(select(Meeting.status))) == "closed"
+
+
+def test_annotations_sent_live_equal_those_a_reconnecting_screen_gets(live):
+    """The live server reads the plan as plain rows, a sync through the ORM: same findings,
+    completeness, accepted conditions and terms for a plan with every kind of content."""
+    live.start()
+    sara = live.join()
+    karin = live.join("Karin Holm", "professional", "municipality")
+    goal = sara.op("add_item", entity="goal", values={"kind": "short", "text": "Alva läser"})["id"]
+    first = sara.op("add_item", entity="action", values={
+        "what": "Om Alva orkar utreder handläggaren insatser enligt LSS",
+        "responsible_participant_id": karin.participant_id, "organisation": "Kommunen",
+        "due_date": "2030-05-01", "goal_id": goal})["id"]
+    sara.op("add_item", entity="action", values={"what": "Kanske ringer skolan",
+                                                 "depends_on_id": first})
+    sara.op("add_item", entity="consent", values={"given_by": "Sara Berg"})
+    sara.op("edit", entity="plan", id=live.meeting.plan_id, field="strengths", base_version=0,
+            base="", value="Alva har en god vän och tycker om elevhälsan")
+    sara.op("edit", entity="meeting", id=live.meeting.id, field="questions", base_version=0,
+            base="", value="Hur får Alva stöd av assistent?")
+    sent = sara.received("annotations")[-1]
+    synced = sara.call("sync", {"last_seq": sent["seq"]})
+    assert "ops" in synced  # caught up by operations, annotations read through the ORM
+    assert synced["annotations"] == sent
+    rules = {f["rule"] for f in sent["findings"]}
+    assert {"conditional", "hedge"} <= rules
+    assert {t["entity"] for t in sent["terms"]} == {"action", "plan"}
