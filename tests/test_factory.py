@@ -122,7 +122,8 @@ def test_sqlite_writers_of_one_process_take_turns(app, make_meeting):
 
     def first() -> None:
         with app.app_context(), atomic() as session:
-            session.execute(update(Meeting).where(Meeting.id == meeting_id).values(place="Ny plats"))
+            session.execute(update(Meeting).where(Meeting.id == meeting_id)
+                            .values(place="Ny plats"))
             writing.set()
             release.wait(10)
 

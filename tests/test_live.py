@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
+from flask.ctx import RequestContext
 from sqlalchemy import select
+from werkzeug.test import EnvironBuilder
 
 from sip_meeting.models import AuditEvent, Operation, Plan
 
@@ -364,3 +368,53 @@ def test_chair_reads_the_plans_history(live):
     page = live.chair.http.get(f"/plans/{live.meeting.plan_id}/history").get_data(as_text=True)
     assert "Sara Berg" in page and "Nyfiken och modig." in page and "Styrkor" in page
     assert sara.http.get(f"/plans/{live.meeting.plan_id}/history").status_code == 302
+
+
+
+def _contexts_left_for_the_collector(action) -> list:
+    """Run action and return the request contexts only a garbage-collector pass would free."""
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        action()
+        gc.collect()
+        return [o for o in gc.garbage if isinstance(o, RequestContext)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
+def test_socket_events_leave_no_cycles_for_the_garbage_collector(live):
+    """An event's request context is freed when the event ends, not by a collector pass.
+
+    Cycles made per event fill the collector's generations, and its full passes stop every
+    meeting of the process for tens of milliseconds.
+    """
+    live.start()
+    sara = live.join()
+    snap = sara.snapshot()
+    base = snap["plan"]["fields"]["strengths"]
+
+    def write() -> None:
+        nonlocal base
+        for n in range(5):
+            value = f"Alva läser {n} böcker."
+            ack = _edit(sara, snap, value=value, base=base["value"], version=base["version"])
+            assert ack["ok"]
+            base = {"value": value, "version": ack["version"]}
+
+    assert _contexts_left_for_the_collector(write) == []
+
+
+@pytest.mark.parametrize("headers", [{}, {"Upgrade": "websocket", "Connection": "Upgrade"}],
+                         ids=["polling", "websocket"])
+def test_a_socket_handshake_makes_no_cycle_either_way(app, headers):
+    """The served sockets open over a WebSocket, which the test client above does not use."""
+    environ = EnvironBuilder(path="/socket.io/", query_string="EIO=4&transport=websocket",
+                             headers=headers).get_environ()
+
+    def open_context() -> None:
+        with app.request_context(environ):
+            pass
+
+    assert _contexts_left_for_the_collector(open_context) == []
