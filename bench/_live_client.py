@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-import socketio
+from _live_socket import LiveSocket, SocketError
 
 NAMESPACE = "/live"
 OP_PREFIX = "bench"
@@ -126,10 +126,9 @@ class Member:
         self.meeting_id = meeting_id
         self.token = token
         self.tally = tally
-        self.sio: socketio.AsyncClient | None = None
+        self.sio: LiveSocket | None = None
         self.joined = False
         self.leaving = False
-        self.refusal = ""
         self.last_seq: int | None = None
         self.snapshot: dict[str, Any] = {}
         self.received: dict[str, int] = {}  # op_id -> latency in nanoseconds
@@ -138,25 +137,20 @@ class Member:
         """Open the join link, connect to /live with the session cookie, then sync."""
         cookie = await fetch_cookie(http, self.job.url, self.token)
         headers = {"Cookie": cookie, "Origin": self.job.url}
-        self.sio = socketio.AsyncClient(reconnection=False, handle_sigint=False,
-                                        request_timeout=self.job.timeout, http_session=http,
-                                        websocket_extra_options={"headers": headers})
-        self.sio.on("op", self.on_op, namespace=NAMESPACE)
-        self.sio.on("connect_error", self.on_connect_error, namespace=NAMESPACE)
-        self.sio.on("disconnect", self.on_disconnect, namespace=NAMESPACE)
+        self.sio = LiveSocket(NAMESPACE, self.job.timeout)
+        self.sio.handlers["op"] = self.on_op
+        self.sio.on_close = self.on_disconnect
         try:
-            await self.sio.connect(self.job.url, namespaces=[NAMESPACE], transports=["websocket"],
-                                   auth={"meeting": self.meeting_id, "view": "device"},
-                                   wait_timeout=self.job.timeout)
-        except socketio.exceptions.ConnectionError as exc:
-            raise JoinError(self.refusal or describe(exc)) from exc
+            await self.sio.connect(http, self.job.url, headers,
+                                   auth={"meeting": self.meeting_id, "view": "device"})
+        except SocketError as exc:
+            raise JoinError(str(exc)) from exc
         await self.sync()
         self.joined = True
 
     async def sync(self) -> None:
         """Ask for the snapshot, as the page does right after connecting."""
-        answer = await self.sio.call("sync", {"last_seq": None}, namespace=NAMESPACE,
-                                     timeout=self.job.timeout)
+        answer = await self.sio.call("sync", {"last_seq": None})
         if not isinstance(answer, dict) or not answer.get("ok"):
             code = answer.get("code") if isinstance(answer, dict) else answer
             raise JoinError(f"sync refused: {code}")
@@ -177,11 +171,6 @@ class Member:
         if sent_at is not None:
             self.received[op["op_id"]] = received_at - sent_at
 
-    def on_connect_error(self, data: Any = None) -> None:
-        """Keep the server's reason for refusing the connection."""
-        code = data.get("code") if isinstance(data, dict) else data
-        self.refusal = f"connection refused: {code}"
-
     def on_disconnect(self, *_reason: Any) -> None:
         """Count disconnections the benchmark did not ask for."""
         if not self.leaving:
@@ -191,7 +180,7 @@ class Member:
         """Disconnect without counting it as a failure."""
         self.leaving = True
         if self.sio is not None:
-            await self.sio.disconnect()
+            await self.sio.close()
 
 
 class Writer(Member):
@@ -236,9 +225,8 @@ class Writer(Member):
                    "base_version": self.version, "base": self.value, "value": value}
         self.tally.sent += 1
         try:
-            answer = await self.sio.call("edit", payload, namespace=NAMESPACE,
-                                         timeout=self.job.timeout)
-        except socketio.exceptions.SocketIOError as exc:
+            answer = await self.sio.call("edit", payload)
+        except SocketError as exc:
             self.tally.ack_errors[type(exc).__name__] += 1
             return
         ack_ns = now_ns() - sent_at

@@ -1,0 +1,30 @@
+"""The live benchmark's command works end to end and keeps the interface others rely on.
+
+Only the shape and the counts are checked here; timings are for the benchmark to print.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KEYS = {"p50_ms", "p95_ms", "p99_ms", "max_ms", "delivered", "expected", "server_cpu_percent",
+        "server_rss_mb", "meetings", "participants", "rate"}
+
+
+def test_live_benchmark_delivers_every_edit_and_ends_with_its_json_line():
+    done = subprocess.run(
+        [sys.executable, "bench/live_latency.py", "--meetings", "2", "--participants", "3",
+         "--rate", "5", "--duration", "1", "--warmup", "0.5", "--drain", "3", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert KEYS <= result.keys()
+    assert (result["meetings"], result["participants"]) == (2, 3)
+    assert result["connected"] == result["connections"] == 6
+    assert result["expected"] == result["acks"] * 2 > 0
+    assert result["delivered"] == result["expected"]
+    assert result["errors"] == 0 and result["seq_gaps"] == 0 and result["disconnects"] == 0
