@@ -2,7 +2,7 @@
 
 The parent paces every load process through its pipe: each joins its participants and says
 "ready", receives the Schedule, writes and receives until the window and the drain are over,
-then sends its Tally back as "done".
+sends its Tally back as "done", and leaves when the parent says "stop".
 """
 
 from __future__ import annotations
@@ -58,6 +58,9 @@ class Worker:
             if isinstance(schedule, Schedule):
                 await self.drive(schedule)
                 self.conn.send(("done", self.results()))
+                # Leave only when the parent says every process is done: the server's work
+                # for hundreds of goodbyes would otherwise delay the edits others still time.
+                await self.receive()
             await self.leave_all()
 
     async def join_all(self, http: aiohttp.ClientSession) -> None:
@@ -78,9 +81,12 @@ class Worker:
 
     async def receive(self) -> object:
         """Wait for the parent's next message without blocking the event loop."""
-        while not await asyncio.to_thread(self.conn.poll, 0.5):
-            pass
-        return self.conn.recv()
+        try:
+            while not await asyncio.to_thread(self.conn.poll, 0.5):
+                pass
+            return self.conn.recv()
+        except (EOFError, OSError):  # the parent has gone
+            return None
 
     async def drive(self, schedule: Schedule) -> None:
         """Write until the window closes, then wait for the last receipts or the drain limit."""
