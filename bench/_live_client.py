@@ -33,6 +33,7 @@ class Job:
     value_chars: int = 200
     connect_concurrency: int = 16
     timeout: float = 15.0
+    cpus: tuple[int, ...] = ()  # cores this load process keeps to; () = wherever it runs
 
 
 @dataclass

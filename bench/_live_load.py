@@ -8,6 +8,7 @@ sends its Tally back as "done", and leaves when the parent says "stop".
 from __future__ import annotations
 
 import asyncio
+import os
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -123,6 +124,8 @@ class Worker:
 
 def run_worker(job: Job, conn: Connection) -> None:
     """Entry point of a load process."""
+    if job.cpus:
+        os.sched_setaffinity(0, job.cpus)
     try:
         asyncio.run(Worker(job, conn).run())
     except KeyboardInterrupt:

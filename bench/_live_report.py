@@ -82,6 +82,9 @@ def print_report(report: dict) -> None:
     print(f"  load generator  CPU {report['loadgen_cpu_percent']:.0f} % over "
           f"{report['loadgen_workers']} processes (busiest {report['loadgen_cpu_max_percent']:.0f}"
           f" %), {report['cores']} cores")
+    if report.get("server_cpus"):
+        print(f"  cores           server on {report['server_cpus']}, load processes on "
+              f"{report['load_cpus']}")
     print(f"  machine         CPU {report['machine_cpu_percent']:.0f} % of "
           f"{100 * (report['cores'] or 1)} %, of which other processes "
           f"{report['other_cpu_percent']:.0f} %")

@@ -83,7 +83,9 @@ def tail(path: Path, lines: int = 30) -> str:
 class Server:
     """One server process started from a command template, in its own process group."""
 
-    def __init__(self, template: str, port: int, env: dict[str, str], log: Path) -> None:
+    def __init__(self, template: str, port: int, env: dict[str, str], log: Path,
+                 cpus: tuple[int, ...] = ()) -> None:
+        self.cpus = cpus  # cores the server and every thread it starts keep to; () = any
         self.cmd = shlex.split(template.format(bin=BIN, python=sys.executable, host=HOST,
                                                port=port))
         self.url = f"http://{HOST}:{port}"
@@ -94,8 +96,10 @@ class Server:
     def start(self, timeout: float = 30.0) -> None:
         """Start the server and wait until it answers HTTP, or raise ServerError."""
         with self.log.open("ab") as out:
+            pin = (lambda: os.sched_setaffinity(0, self.cpus)) if self.cpus else None
             self.proc = subprocess.Popen(self.cmd, env=self.env, cwd=ROOT, stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                         preexec_fn=pin)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -76,6 +76,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
     parser.add_argument("--server-log", type=Path, default=None,
                         help="keep the server's output in this file")
+    parser.add_argument("--no-pin", dest="pin", action="store_false",
+                        help="let the server and the load processes share every core (by "
+                             "default the server keeps to the first half of the cores and the "
+                             "load processes to the rest, as if they ran on other machines)")
     parser.add_argument("--timeout", type=float, default=15.0,
                         help="seconds to wait for one connection or acknowledgement")
     parser.add_argument("--find-max", type=float, default=None, metavar="P99_MS",
@@ -90,19 +94,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def worker_count(args: argparse.Namespace) -> int:
+def split_cores(args: argparse.Namespace) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Return the cores of the server and of the load side; both empty when not pinning.
+
+    Participants' devices are other machines: the load processes must not take the server's
+    core from it, nor wait for it. Without the split, the scheduler often woke a reader on
+    the server's core, where it waited for the server's next pause.
+    """
+    cores = tuple(sorted(os.sched_getaffinity(0)))
+    if not args.pin or len(cores) < 2:
+        return (), ()
+    half = len(cores) // 2
+    return cores[:half], cores[half:]
+
+
+def worker_count(args: argparse.Namespace, load_cores: int) -> int:
     """Return how many load processes to start."""
     if args.workers > 0:
         return min(args.workers, args.meetings)
     wanted = math.ceil(args.meetings * args.participants / CONNECTIONS_PER_WORKER)
-    return max(1, min(wanted, os.cpu_count() or 1, args.meetings))
+    return max(1, min(wanted, load_cores or os.cpu_count() or 1, args.meetings))
 
 
-def make_jobs(args: argparse.Namespace, url: str, meetings: list[dict]) -> list[Job]:
+def make_jobs(args: argparse.Namespace, url: str, meetings: list[dict],
+              cpus: tuple[int, ...]) -> list[Job]:
     """Share the meetings out round-robin, each meeting whole in one load process."""
-    workers = worker_count(args)
+    workers = worker_count(args, len(cpus))
     return [Job(url=url, meetings=meetings[index::workers], rate=args.rate,
-                value_chars=args.value_chars, timeout=args.timeout)
+                value_chars=args.value_chars, timeout=args.timeout, cpus=cpus)
             for index in range(workers)]
 
 
@@ -214,13 +233,19 @@ def run(args: argparse.Namespace) -> dict:
     """Prepare a fresh instance, serve it, load it and return the report; always clean up."""
     instance = Path(tempfile.mkdtemp(prefix="sip-live-bench-"))
     server = loads = None
+    server_cpus, load_cpus = split_cores(args)
+    if load_cpus:
+        os.sched_setaffinity(0, load_cpus)  # this process only paces and measures
     try:
         env = server_env(instance, args.database_url)
         meetings = prepare(env, instance, args.meetings, args.participants)
-        server = Server(args.server_cmd, args.port or free_port(), env, instance / "server.log")
+        server = Server(args.server_cmd, args.port or free_port(), env, instance / "server.log",
+                        cpus=server_cpus)
         server.start()
-        loads = LoadGenerators(make_jobs(args, server.url, meetings))
-        return drive(args, server, loads)
+        loads = LoadGenerators(make_jobs(args, server.url, meetings, load_cpus))
+        report = drive(args, server, loads)
+        report.update(server_cpus=list(server_cpus), load_cpus=list(load_cpus))
+        return report
     finally:
         if loads is not None:
             loads.stop()
