@@ -233,6 +233,9 @@ class LiveNamespace(Namespace):
                 except live.NoChange as unchanged:
                     return unchanged.answer
                 emit("op", event, to=meeting_room(conn.meeting_id))
+            # Every screen first: the sockets' writers send the op now, before this event's
+            # acknowledgement and bookkeeping (under gevent they wait for the loop otherwise).
+            socketio.sleep(0)
         except (live.LiveError, InvalidValue) as error:
             return self._refuse(conn, error, payload)
         self._after(event)
