@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, abort
+from flask import Flask, Request, abort
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, annotations, cli, db, errors, i18n, logs, views
@@ -18,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
         "SIP_MEETING_INSTANCE_PATH")
     app = Flask("sip_meeting", instance_relative_config=True, instance_path=instance)
+    app.session_interface = _OncePerEnvironSessionInterface()
     load_config(app, test_config)
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:
@@ -64,3 +66,19 @@ def _match_socket_path(app: Flask) -> None:
     app.add_url_rule("/socket.io/", "socketio", answered_by_socketio, strict_slashes=False)
     app.add_url_rule("/socket.io/", "socketio", answered_by_socketio, strict_slashes=False,
                      websocket=True)
+
+
+class _OncePerEnvironSessionInterface(SecureCookieSessionInterface):
+    """Verify and decode a session cookie once per WSGI environ, not once per request context.
+
+    A socket's events each run in a request context built from the socket's handshake, so the
+    same cookie was checked and decoded again for every event, only for Flask-SocketIO to use
+    the copy it made at the socket's first event. The handshake's environ lives as long as the
+    socket; an ordinary request has an environ of its own and opens its session once anyway.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        environ = request.environ
+        if "sip_meeting.session" not in environ:
+            environ["sip_meeting.session"] = super().open_session(app, request)
+        return environ["sip_meeting.session"]
