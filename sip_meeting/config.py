@@ -41,7 +41,8 @@ class Defaults:
     MAX_CONTENT_LENGTH = 1024 * 1024
     RULES_PATH = None
     # Findings and glossary terms are recomputed once writing pauses for ANNOTATION_DELAY
-    # seconds, and at least every ANNOTATION_MAX_WAIT seconds while someone keeps writing.
+    # seconds, and at least every ANNOTATION_MAX_WAIT seconds while someone keeps writing
+    # (each meeting draws its wait between three quarters of it and all of it).
     ANNOTATION_DELAY = 0.4
     ANNOTATION_MAX_WAIT = 2.0
     GLOSSARY_PATH = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from sip_meeting.models import Action, Meeting
@@ -150,3 +152,26 @@ def test_annotations_sent_live_equal_those_a_reconnecting_screen_gets(live):
     rules = {f["rule"] for f in sent["findings"]}
     assert {"conditional", "hedge"} <= rules
     assert {t["entity"] for t in sent["terms"]} == {"action", "plan"}
+
+
+def test_findings_wait_for_a_pause_but_not_for_the_end_of_the_writing(live, app, monkeypatch):
+    """Checked when writing pauses, and at least every ANNOTATION_MAX_WAIT while it goes on."""
+    monkeypatch.setitem(app.config, "ANNOTATION_DELAY", 0.3)
+    monkeypatch.setitem(app.config, "ANNOTATION_MAX_WAIT", 0.8)
+    live.start()
+    sara, karin = live.join(), live.join("Karin Holm", "professional", "municipality")
+    action = _action(sara, "Alva får stöd")
+    text, version, edits, while_writing = "Alva får stöd", 0, 0, []
+    writing_until = time.monotonic() + 2.0
+    while time.monotonic() < writing_until:  # an edit every 0.1 s: never a pause of 0.3 s
+        edits += 1
+        value = f"Alva får stöd av assistent {edits}"
+        ack = sara.op("edit", entity="action", id=action, field="what", base_version=version,
+                      base=text, value=value)
+        text, version = value, ack["version"]
+        while_writing += karin.received("annotations")
+        time.sleep(0.1)
+    assert 1 <= len(while_writing) <= 4 < edits
+    time.sleep(0.8)
+    after_the_pause = karin.received("annotations")
+    assert len(after_the_pause) == 1
