@@ -370,7 +370,6 @@ def test_chair_reads_the_plans_history(live):
     assert sara.http.get(f"/plans/{live.meeting.plan_id}/history").status_code == 302
 
 
-
 def _contexts_left_for_the_collector(action) -> list:
     """Run action and return the request contexts only a garbage-collector pass would free."""
     gc.collect()

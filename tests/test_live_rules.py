@@ -171,7 +171,9 @@ def test_findings_wait_for_a_pause_but_not_for_the_end_of_the_writing(live, app,
         text, version = value, ack["version"]
         while_writing += karin.received("annotations")
         time.sleep(0.1)
-    assert 1 <= len(while_writing) <= 4 < edits
     time.sleep(0.8)
+    # A check that began just before the last edit may land after the loop's last look, so
+    # the pause brings one or two; never one per edit.
     after_the_pause = karin.received("annotations")
-    assert len(after_the_pause) == 1
+    assert while_writing and after_the_pause
+    assert len(while_writing) + len(after_the_pause) <= 5 < edits
