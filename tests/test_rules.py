@@ -15,6 +15,7 @@ from sip_meeting.rules import (
     check_plan,
     completeness,
     default_rules,
+    lint,
     lint_text,
     load_rules,
 )
@@ -81,6 +82,9 @@ ACTION_CASES = [
     ({"responsible_participant_id": None, "responsible": "BUP"}, ["who_unnamed"]),
     ({"responsible_participant_id": None, "responsible": "mentor"}, ["who_role"]),
     ({"responsible_participant_id": None, "responsible": "Karin Ek, BUP"}, []),
+    ({"responsible_participant_id": None, "responsible": "Solgläntan",
+      "organisation": "Solgläntan"}, ["who_unnamed"]),
+    ({"responsible_participant_id": None, "responsible": "...", "organisation": ""}, []),
     ({"due_date": ""}, ["action_when"]),
     ({"due_date": "", "decision_date": "2030-03-01"}, []),
     ({"due_date": "2030-01-01"}, ["date_past"]),
@@ -212,6 +216,31 @@ def test_accepted_conditions(rules):
     assert accepted_conditions(plan, rules) == [
         {"action_id": 7, "what": "Anna ringer om hen inte kommer.", "phrase": "om",
          "fallback": "X"}]
+
+
+def test_a_changed_text_is_checked_again(rules):
+    # Span hits are remembered per text: a text edited, then edited back, is judged as it
+    # reads each time, and a remembered text is not judged with another action's dates.
+    plan = good_plan()
+    flagged = action(7, what="Anna ringer hem om hen inte kommer.")
+    for what, expected in (("Anna ringer hem om hen inte kommer.", ["conditional"]),
+                           ("Anna ringer hem varje måndag.", []),
+                           ("Anna ringer hem om hen inte kommer.", ["conditional"])):
+        plan["actions"] = [action(7, what=what)]
+        assert rules_of(check_plan(plan, rules, today=TODAY)) == expected
+    plan["actions"] = [flagged, action(8, what="Anna bokar möte snarast.", due_date=""),
+                       action(9, what="Anna bokar möte snarast.")]
+    findings = check_plan(plan, rules, today=TODAY)
+    assert sorted((f.item_id, f.rule) for f in findings) == [
+        (7, "conditional"), (8, "action_when"), (8, "vague_time")]
+
+
+def test_remembered_texts_are_bounded(rules, monkeypatch):
+    monkeypatch.setattr(lint, "MAX_CACHED_TEXTS", 5)
+    for number in range(12):
+        assert rules_of(lint_text(f"Mentor ringer hem om det behövs, vecka {number}.",
+                                  rules)) == ["hedge"]
+        assert len(rules.span_cache) <= 5
 
 
 LINT_CASES = [

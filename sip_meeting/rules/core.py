@@ -68,6 +68,10 @@ class Rules:
     detector: Any
     vague_time: re.Pattern[str]
     sources: tuple[str, ...] = field(default=())
+    # The span hits of texts already checked (see lint.text_spans). They do not depend on the
+    # reader's language, and a live meeting checks the same texts again every few seconds.
+    span_cache: dict[tuple[str, bool, bool], tuple[Span, ...]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def severity(self, rule: str, at_close: bool = False) -> str:
         """Return the rule's severity, using the stricter one when the plan is being closed."""

@@ -12,20 +12,46 @@ def lint_text(text: str, rules: Rules, lang: str = "sv") -> list[Finding]:
     return text_findings(text, rules, lang, section="actions", item_id=None, field="what")
 
 
+# How many texts' spans a rule set remembers; when full it starts again from empty (which,
+# unlike evicting one by one, is safe without a lock from the threads that check plans).
+MAX_CACHED_TEXTS = 4096
+
+
 def text_findings(text: str, rules: Rules, lang: str, *, section: str, item_id: int | None,
                   field: str, dated: bool = False, conditions: bool = True) -> list[Finding]:
     """Return span findings for one field; vague times count only when nothing is dated."""
+    return [
+        rules.finding(s.rule, lang, section=section, item_id=item_id, field=field,
+                      start=s.start, end=s.end, phrase=text[s.start:s.end])
+        for s in text_spans(text, rules, dated, conditions)
+    ]
+
+
+def text_spans(text: str, rules: Rules, dated: bool = False,
+               conditions: bool = True) -> tuple[Span, ...]:
+    """Return the span hits of one text, sorted and never two on the same words.
+
+    Remembered per rule set: the plan is checked again in every reader language after each
+    pause in writing, and most of its texts have not changed since the last time.
+    """
+    key = (text, dated, conditions)
+    spans = rules.span_cache.get(key)
+    if spans is None:
+        spans = _find_text_spans(text, rules, dated, conditions)
+        if len(rules.span_cache) >= MAX_CACHED_TEXTS:
+            rules.span_cache.clear()
+        rules.span_cache[key] = spans
+    return spans
+
+
+def _find_text_spans(text: str, rules: Rules, dated: bool, conditions: bool
+                     ) -> tuple[Span, ...]:
     spans = [s for s in find_spans(text, rules.detector)
              if conditions or s.rule != "conditional"]
     if not dated:
         spans += [Span("vague_time", m.start(), m.end()) for m in rules.vague_time.finditer(text)]
     spans += _vague_subjects(text, rules)
-    spans = _without_overlaps(spans)
-    return [
-        rules.finding(s.rule, lang, section=section, item_id=item_id, field=field,
-                      start=s.start, end=s.end, phrase=text[s.start:s.end])
-        for s in spans
-    ]
+    return tuple(_without_overlaps(spans))
 
 
 def _vague_subjects(text: str, rules: Rules) -> list[Span]:

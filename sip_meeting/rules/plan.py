@@ -16,10 +16,12 @@ def check_plan(snapshot: dict[str, Any], rules: Rules, lang: str = "sv",
     today = today or datetime.date.today()
     people = {p.get("id"): p for p in snapshot.get("participants") or []}
     goal_ids = {g.get("id") for g in snapshot.get("goals") or []}
+    organisations = {_norm(p.get("organisation") or "") for p in people.values()} - {""}
     findings: list[Finding] = []
     for action in snapshot.get("actions") or []:
         if action.get("status") not in CLOSED:
-            findings += check_action(action, rules, lang, today, people, goal_ids)
+            findings += check_action(action, rules, lang, today, people, goal_ids,
+                                     organisations)
     findings += check_load(snapshot, rules, lang, people)
     findings += check_dependencies(snapshot, rules, lang)
     findings += check_sections(snapshot, rules, lang, at_close)
@@ -27,11 +29,15 @@ def check_plan(snapshot: dict[str, Any], rules: Rules, lang: str = "sv",
 
 
 def check_action(action: dict[str, Any], rules: Rules, lang: str, today: datetime.date,
-                 people: dict[Any, dict[str, Any]], goal_ids: set[Any]) -> list[Finding]:
-    """Return the findings for one open action: what, who, when, wording, principal, goal."""
+                 people: dict[Any, dict[str, Any]], goal_ids: set[Any],
+                 organisations: set[str]) -> list[Finding]:
+    """Return the findings for one open action: what, who, when, wording, principal, goal.
+
+    `organisations` are the participants' organisations, normalised (see _norm).
+    """
     where = {"section": "actions", "item_id": action.get("id")}
     findings = _check_what(action, rules, lang, where)
-    findings += _check_who(action, rules, lang, where, people)
+    findings += _check_who(action, rules, lang, where, people, organisations)
     findings += _check_when(action, rules, lang, where, today)
     dated = bool(parse_date(action.get("due_date")) or parse_date(action.get("decision_date")))
     conditions = not (action.get("condition_fallback") or "").strip()
@@ -58,17 +64,15 @@ def _check_what(action: dict[str, Any], rules: Rules, lang: str,
 
 
 def _check_who(action: dict[str, Any], rules: Rules, lang: str, where: dict[str, Any],
-               people: dict[Any, dict[str, Any]]) -> list[Finding]:
+               people: dict[Any, dict[str, Any]], organisations: set[str]) -> list[Finding]:
     if action.get("responsible_participant_id") in people:
         return []
     who = (action.get("responsible") or "").strip()
     if not who:
         return [rules.finding("action_who", lang, field="responsible", **where)]
-    name = _norm(who)
-    organisations = {_norm(p.get("organisation") or "") for p in people.values()}
-    organisations |= {_norm(action.get("organisation") or "")}
+    name, own = _norm(who), _norm(action.get("organisation") or "")
     if name in rules.words["vague_who"] or name in rules.words["organisations"] \
-            or name in organisations - {""}:
+            or name in organisations or (own and name == own):
         return [rules.finding("who_unnamed", lang, field="responsible", phrase=who, **where)]
     if name in rules.words["roles"]:
         return [rules.finding("who_role", lang, field="responsible", phrase=who, **where)]

@@ -55,10 +55,14 @@ def completeness(snapshot: dict[str, Any], findings: list[Finding]) -> dict[str,
     live = [f for f in findings if not (f.severity == "blocker" and is_overridden(f, overrides))]
     rules_hit = {f.rule for f in live}
     items = [rule not in rules_hit for rule in PLAN_ITEMS]
+    by_action: dict[Any, set[str]] = {}
+    for f in live:
+        if f.section == "actions":
+            by_action.setdefault(f.item_id, set()).add(f.rule)
     for action in snapshot.get("actions") or []:
         if action.get("status") in CLOSED:
             continue
-        hit = {f.rule for f in live if f.section == "actions" and f.item_id == action.get("id")}
+        hit = by_action.get(action.get("id"), set())
         items += [not hit.intersection(group) for group in ACTION_ITEMS]
     counts = {s: sum(1 for f in live if f.severity == s) for s in ("blocker", "warning", "advice")}
     return {
