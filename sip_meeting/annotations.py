@@ -128,15 +128,26 @@ def plan_texts(rows: PlanRows) -> list[tuple[str, int, str, str]]:
             if field.type in ("text", "line") and getattr(obj, name)]
 
 
+# Plans with more text than this are checked through annotate_all's `run_large` (in the live
+# server, a native thread). Checking a plan of this size takes a few milliseconds at most (see
+# bench/rules_check.py), less than handing the work to a thread and back costs the server.
+LARGE_PLAN_CHARS = 10_000
+
+
 def annotate_all(rows: PlanRows, langs: Sequence[str],
-                 run: Callable[..., Any] = lambda fn, *args: fn(*args)) -> dict[str, dict]:
+                 run_large: Callable[..., Any] | None = None) -> dict[str, dict]:
     """Return each language's findings, completeness, accepted conditions and glossary terms.
 
-    The plan is read here; the checking itself is pure and goes through `run`, so that a
+    The plan is read here; the checking itself is pure, and for a plan of more than
+    LARGE_PLAN_CHARS characters of text it goes through `run_large(fn, *args)`, so that a
     server can run it where it does not hold up other meetings (see events.py).
     """
-    return run(derive, rules_snapshot(rows), plan_texts(rows), rows.meeting.seq, tuple(langs),
-               rules(), current_app.extensions["sip_glossary"], date.today())
+    texts = plan_texts(rows)
+    args = (rules_snapshot(rows), texts, rows.meeting.seq, tuple(langs), rules(),
+            current_app.extensions["sip_glossary"], date.today())
+    if run_large is not None and sum(len(text) for *_, text in texts) > LARGE_PLAN_CHARS:
+        return run_large(derive, *args)
+    return derive(*args)
 
 
 def annotate(meeting: Meeting, lang: str) -> dict[str, Any]:

@@ -64,10 +64,11 @@ def broadcast_op(meeting_id: int, event: dict[str, Any]) -> None:
 
 
 def off_loop(fn: Any, *args: Any) -> Any:
-    """Run pure CPU work (checking a plan) where it does not hold up the other meetings.
+    """Run long pure CPU work (checking a large plan) where it does not hold up other meetings.
 
     Under gevent every socket shares one loop, so the work goes to a native thread; the
     interpreter switches back to the loop every few milliseconds. Under threads it runs here.
+    The handover costs the server more CPU than a small plan's check (see annotations.py).
     """
     if socketio.async_mode == "gevent":
         from gevent import get_hub
@@ -301,7 +302,7 @@ class LiveNamespace(Namespace):
         rows = PlanRows.read(db_session(), meeting_id)
         if rows is None:
             return
-        derived = annotate_all(rows, self.app.config["LANGUAGES"], run=off_loop)
+        derived = annotate_all(rows, self.app.config["LANGUAGES"], run_large=off_loop)
         for lang, found in derived.items():
             socketio.emit("annotations", found, to=language_room(meeting_id, lang),
                           namespace=self.namespace)

@@ -6,6 +6,9 @@ import time
 
 from sqlalchemy import select
 
+from sip_meeting import annotations
+from sip_meeting.annotations import PlanRows, annotate_all
+from sip_meeting.db import db_session
 from sip_meeting.models import Action, Meeting
 
 
@@ -152,6 +155,29 @@ def test_annotations_sent_live_equal_those_a_reconnecting_screen_gets(live):
     rules = {f["rule"] for f in sent["findings"]}
     assert {"conditional", "hedge"} <= rules
     assert {t["entity"] for t in sent["terms"]} == {"action", "plan"}
+
+
+def test_only_a_large_plan_is_checked_off_the_loop(live, app, monkeypatch):
+    """A plan's check runs in place unless its texts are long (then through `run_large`, a
+    native thread in the server); the annotations are the same either way."""
+    live.start()
+    sara = live.join()
+    _action(sara, "Om Alva orkar ringer skolan hem")
+    handed_over = []
+
+    def run_large(fn, *args):
+        handed_over.append(fn)
+        return fn(*args)
+
+    with app.app_context():
+        rows = PlanRows.read(db_session(), live.meeting.id)
+        in_place = annotate_all(rows, ("sv", "en"), run_large)
+        assert handed_over == []
+        monkeypatch.setattr(annotations, "LARGE_PLAN_CHARS", len("Om Alva orkar ringer skolan"))
+        assert annotate_all(rows, ("sv", "en"), run_large) == in_place
+    assert handed_over == [annotations.derive]
+    assert [f["phrase"] for f in in_place["sv"]["findings"] if f["rule"] == "conditional"] \
+        == ["Om"]
 
 
 def test_findings_wait_for_a_pause_but_not_for_the_end_of_the_writing(live, app, monkeypatch):
