@@ -87,7 +87,8 @@ def print_report(report: dict) -> None:
               f"{report['load_cpus']}")
     print(f"  machine         CPU {report['machine_cpu_percent']:.0f} % of "
           f"{100 * (report['cores'] or 1)} %, of which other processes "
-          f"{report['other_cpu_percent']:.0f} %")
+          f"{report['other_cpu_percent']:.0f} % and the host's other guests (steal) "
+          f"{report['steal_cpu_percent']:.0f} %; reference loop {report['cpu_reference_ms']} ms")
     if report["loadgen_cpu_max_percent"] > 85:
         print("  warning: a load process was nearly saturated; latencies include its queueing")
     if report["other_cpu_percent"] > 20:

@@ -202,6 +202,7 @@ class MachineMeter:
     def __init__(self) -> None:
         self.started = 0.0
         self.busy_at_start = 0.0
+        self.steal_at_start = 0.0
 
     @staticmethod
     def _busy() -> float:
@@ -213,9 +214,38 @@ class MachineMeter:
         """Open the window."""
         self.started = time.monotonic()
         self.busy_at_start = self._busy()
+        self.steal_at_start = getattr(psutil.cpu_times(), "steal", 0.0)
 
     def cpu_percent(self) -> float:
         """Return busy CPU since start() in percent of one core, all processes together."""
         elapsed = time.monotonic() - self.started
         return 100.0 * (self._busy() - self.busy_at_start) / elapsed if elapsed > 0 else 0.0
+
+    def steal_percent(self) -> float:
+        """Return the CPU a virtual machine's host gave to others since start(), in percent of
+        one core (included in cpu_percent)."""
+        elapsed = time.monotonic() - self.started
+        steal = getattr(psutil.cpu_times(), "steal", 0.0) - self.steal_at_start
+        return 100.0 * steal / elapsed if elapsed > 0 else 0.0
+
+
+def reference_ms(cpus: tuple[int, ...]) -> float:
+    """Time a fixed piece of pure Python (a million additions) on these cores, in ms.
+
+    The median of five. It tells how fast the machine was just before a run, so that figures
+    from different machines, or from one machine whose host was busy, can be compared.
+    """
+    before = os.sched_getaffinity(0)
+    if cpus:
+        os.sched_setaffinity(0, cpus)
+    try:
+        times = []
+        for _ in range(5):
+            start, total = time.perf_counter(), 0
+            for number in range(1_000_000):
+                total += number
+            times.append((time.perf_counter() - start) * 1000)
+        return round(sorted(times)[2], 1)
+    finally:
+        os.sched_setaffinity(0, before)
 

@@ -37,6 +37,7 @@ from _live_server import (
     ServerError,
     free_port,
     prepare,
+    reference_ms,
     server_env,
 )
 
@@ -209,6 +210,7 @@ def watch(server_pid: int, load_pids: list[int], schedule: Schedule) -> dict:
             "loadgen_cpu_percent": round(sum(load_cpu), 1),
             "loadgen_cpu_max_percent": round(max(load_cpu), 1),
             "machine_cpu_percent": round(machine_cpu, 1),
+            "steal_cpu_percent": round(machine.steal_percent(), 1),
             "other_cpu_percent": round(max(machine_cpu - server_cpu - sum(load_cpu), 0), 1)}
 
 
@@ -234,6 +236,7 @@ def run(args: argparse.Namespace) -> dict:
     instance = Path(tempfile.mkdtemp(prefix="sip-live-bench-"))
     server = loads = None
     server_cpus, load_cpus = split_cores(args)
+    reference = reference_ms(server_cpus)
     if load_cpus:
         os.sched_setaffinity(0, load_cpus)  # this process only paces and measures
     try:
@@ -244,7 +247,8 @@ def run(args: argparse.Namespace) -> dict:
         server.start()
         loads = LoadGenerators(make_jobs(args, server.url, meetings, load_cpus))
         report = drive(args, server, loads)
-        report.update(server_cpus=list(server_cpus), load_cpus=list(load_cpus))
+        report.update(server_cpus=list(server_cpus), load_cpus=list(load_cpus),
+                      cpu_reference_ms=reference)
         return report
     finally:
         if loads is not None:
