@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from pathlib import Path
 
@@ -15,10 +16,10 @@ from sip_meeting.rules import (
     check_plan,
     completeness,
     default_rules,
-    lint,
     lint_text,
     load_rules,
 )
+from sip_meeting.rules.core import Memory
 
 TODAY = datetime.date(2030, 1, 10)
 
@@ -235,12 +236,25 @@ def test_a_changed_text_is_checked_again(rules):
         (7, "conditional"), (8, "action_when"), (8, "vague_time")]
 
 
-def test_remembered_texts_are_bounded(rules, monkeypatch):
-    monkeypatch.setattr(lint, "MAX_CACHED_TEXTS", 5)
+def test_remembered_texts_are_bounded(rules):
+    rules = dataclasses.replace(rules, span_memory=Memory(5))
     for number in range(12):
         assert rules_of(lint_text(f"Mentor ringer hem om det behövs, vecka {number}.",
                                   rules)) == ["hedge"]
-        assert len(rules.span_cache) <= 5
+        assert len(rules.span_memory) <= 10
+
+
+def test_memory_keeps_what_is_used_and_forgets_what_was_typed_over():
+    memory = Memory(4)
+    memory.put("plan text", 1)
+    for draft in range(20):  # one text typed over and over, the plan's text checked each time
+        memory.put(f"draft {draft}", draft)
+        assert memory.get("plan text") == 1
+    assert memory.get("draft 19") == 19
+    assert memory.get("draft 0") is None
+    assert len(memory) <= 8
+    memory.clear()
+    assert memory.get("plan text") is None and len(memory) == 0
 
 
 LINT_CASES = [

@@ -58,6 +58,44 @@ class Span:
     end: int
 
 
+class Memory:
+    """Values remembered by key in two generations, at most twice `size` of them.
+
+    A key looked up in the current or the previous generation is kept; when the current one
+    is full it becomes the previous one, and what was not looked up since is forgotten. So
+    the texts of plans being checked stay, and those typed over fall away. Safe without a lock
+    (each step is one dictionary operation or one assignment): at worst a value is computed
+    again.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.current: dict[Any, Any] = {}
+        self.previous: dict[Any, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.current) + len(self.previous)
+
+    def get(self, key: Any) -> Any:
+        """Return the value remembered for key, or None."""
+        value = self.current.get(key)
+        if value is None:
+            value = self.previous.get(key)
+            if value is not None:
+                self.put(key, value)
+        return value
+
+    def put(self, key: Any, value: Any) -> None:
+        """Remember value for key."""
+        if len(self.current) >= self.size:
+            self.previous, self.current = self.current, {}
+        self.current[key] = value
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self.previous, self.current = {}, {}
+
+
 @dataclass(frozen=True)
 class Rules:
     """A validated, compiled rule set: thresholds, texts, word lists and text detectors."""
@@ -70,8 +108,7 @@ class Rules:
     sources: tuple[str, ...] = field(default=())
     # The span hits of texts already checked (see lint.text_spans). They do not depend on the
     # reader's language, and a live meeting checks the same texts again every few seconds.
-    span_cache: dict[tuple[str, bool, bool], tuple[Span, ...]] = field(
-        default_factory=dict, compare=False, repr=False)
+    span_memory: Memory = field(default_factory=lambda: Memory(8192), compare=False, repr=False)
 
     def severity(self, rule: str, at_close: bool = False) -> str:
         """Return the rule's severity, using the stricter one when the plan is being closed."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from .conditions import find_spans
 from .core import Finding, Rules, Span
 from .text import SENTENCE_ENDS, sv_finite, tokenize
@@ -10,11 +12,6 @@ from .text import SENTENCE_ENDS, sv_finite, tokenize
 def lint_text(text: str, rules: Rules, lang: str = "sv") -> list[Finding]:
     """Return the span-level findings in one action text, sorted by where they start."""
     return text_findings(text, rules, lang, section="actions", item_id=None, field="what")
-
-
-# How many texts' spans a rule set remembers; when full it starts again from empty (which,
-# unlike evicting one by one, is safe without a lock from the threads that check plans).
-MAX_CACHED_TEXTS = 4096
 
 
 def text_findings(text: str, rules: Rules, lang: str, *, section: str, item_id: int | None,
@@ -32,15 +29,14 @@ def text_spans(text: str, rules: Rules, dated: bool = False,
     """Return the span hits of one text, sorted and never two on the same words.
 
     Remembered per rule set: the plan is checked again in every reader language after each
-    pause in writing, and most of its texts have not changed since the last time.
+    pause in writing, and most of its texts have not changed since the last time. The key is
+    a digest of the text, so what a family said is not kept in memory beyond its check.
     """
-    key = (text, dated, conditions)
-    spans = rules.span_cache.get(key)
+    key = (hashlib.blake2b(text.encode(), digest_size=16).digest(), dated, conditions)
+    spans = rules.span_memory.get(key)
     if spans is None:
         spans = _find_text_spans(text, rules, dated, conditions)
-        if len(rules.span_cache) >= MAX_CACHED_TEXTS:
-            rules.span_cache.clear()
-        rules.span_cache[key] = spans
+        rules.span_memory.put(key, spans)
     return spans
 
 
