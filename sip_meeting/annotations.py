@@ -129,8 +129,9 @@ def plan_texts(rows: PlanRows) -> list[tuple[str, int, str, str]]:
 
 
 # Plans with more text than this are checked through annotate_all's `run_large` (in the live
-# server, a native thread). Checking a plan of this size takes a few milliseconds at most (see
-# bench/rules_check.py), less than handing the work to a thread and back costs the server.
+# server, a native thread). Checking a plan of this size again takes 3-7 ms on a slow 2-core
+# machine (17-26 ms when every text is new): no longer than the loop would wait anyway for a
+# thread holding the interpreter, and cheaper than the handover (docs/decisions/0010).
 LARGE_PLAN_CHARS = 10_000
 
 
