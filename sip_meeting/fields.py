@@ -6,6 +6,7 @@ which values a choice accepts; the server validates against it and the browser r
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -162,14 +163,16 @@ def _clean_date(value: Any) -> date | None:
     return day
 
 
-_CONTROLS = {n: None for n in (*range(32), 127)}
-_CONTROLS_EXCEPT_LINES = {n: None for n in _CONTROLS if chr(n) not in "\n\t"}
+# A regular expression rather than str.translate, which looks up every character in a dict:
+# 25 µs for 200 characters and 0.5 ms for 4000, on every edit of a text.
+_CONTROLS = re.compile("[\x00-\x1f\x7f]")
+_CONTROLS_EXCEPT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f]")  # keeps tab and newline
 
 
 def _strip_controls(text: str, keep_newlines: bool) -> str:
     """Drop control characters that would corrupt a document or a calendar file."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.translate(_CONTROLS_EXCEPT_LINES if keep_newlines else _CONTROLS)
+    return (_CONTROLS_EXCEPT_LINES if keep_newlines else _CONTROLS).sub("", text)
 
 
 def to_wire(field: Field, value: Any) -> Any:
