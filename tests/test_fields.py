@@ -13,7 +13,8 @@ CLEAN_CASES = [
     (TEXT, "Kolumn\tett\n", "Kolumn\tett\n"),
     (TEXT, "Jag vill\x00 \x07gå\x1b[31m hem\x7f", "Jag vill gå[31m hem"),
     (TEXT, "Åsa\u2028Öberg – “citat”", "Åsa\u2028Öberg – “citat”"),
-    (LINE, "  Anna Berg\r\n", "Anna Berg"),
+    (LINE, "  Anna\tBerg\r\n", "Anna Berg"),
+    (LINE, "Karin\r\nEk", "Karin Ek"),
     (LINE, "Karin\x07Ek", "KarinEk"),
     (TEXT, "", ""),
 ]
