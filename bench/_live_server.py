@@ -192,8 +192,7 @@ class Meter:
 
     def cpu_percent(self) -> float:
         """Return CPU use since start() in percent of one core (200 = two cores busy)."""
-        elapsed = time.monotonic() - self.started
-        return 100.0 * (self._cpu() - self.cpu_at_start) / elapsed if elapsed > 0 else 0.0
+        return percent_of_a_core(self._cpu() - self.cpu_at_start, self.started)
 
 
 class MachineMeter:
@@ -218,15 +217,19 @@ class MachineMeter:
 
     def cpu_percent(self) -> float:
         """Return busy CPU since start() in percent of one core, all processes together."""
-        elapsed = time.monotonic() - self.started
-        return 100.0 * (self._busy() - self.busy_at_start) / elapsed if elapsed > 0 else 0.0
+        return percent_of_a_core(self._busy() - self.busy_at_start, self.started)
 
     def steal_percent(self) -> float:
         """Return the CPU a virtual machine's host gave to others since start(), in percent of
         one core (included in cpu_percent)."""
-        elapsed = time.monotonic() - self.started
         steal = getattr(psutil.cpu_times(), "steal", 0.0) - self.steal_at_start
-        return 100.0 * steal / elapsed if elapsed > 0 else 0.0
+        return percent_of_a_core(steal, self.started)
+
+
+def percent_of_a_core(cpu_seconds: float, since: float) -> float:
+    """Return CPU seconds used since the monotonic instant `since` as percent of one core."""
+    elapsed = time.monotonic() - since
+    return 100.0 * cpu_seconds / elapsed if elapsed > 0 else 0.0
 
 
 def reference_ms(cpus: tuple[int, ...]) -> float:
@@ -248,4 +251,3 @@ def reference_ms(cpus: tuple[int, ...]) -> float:
         return round(sorted(times)[2], 1)
     finally:
         os.sched_setaffinity(0, before)
-

@@ -1,4 +1,4 @@
-"""The engine's value types: findings, rule texts and the loaded rule set."""
+"""The engine's value types: findings, rule texts, the loaded rule set and its memory."""
 
 from __future__ import annotations
 
