@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections import namedtuple
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -96,6 +100,94 @@ def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+class Precompiled:
+    """A fixed Core statement, compiled once per dialect and run on the driver's own cursor.
+
+    For the statements that run every time someone pauses typing: SQLAlchemy's work around
+    executing a statement cost more than the database's own (docs/decisions/0011). The SQL
+    and the conversion of values (JSON, UTC datetimes, dates, booleans) are still
+    SQLAlchemy's: the session's dialect compiles the statement once, and its types' bind and
+    result processors are looked up once. It runs in the session's transaction. Every
+    parameter must be given, since column defaults are not applied, and no ORM events fire.
+    """
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def execute(self, session: Session, params: dict[str, Any]) -> list[Any]:
+        """Run the statement with `params`; return its rows (attributes named as its columns)."""
+        connection = session.connection()
+        dialect = connection.dialect
+        compiled = self._compiled.get(dialect.name) or self._compile(dialect)
+        parameters = compiled.parameters(params)
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            cursor.execute(compiled.sql, parameters)
+            rows = cursor.fetchall() if cursor.description else []
+        except dialect.loaded_dbapi.Error as error:
+            # The same exception as SQLAlchemy's own execution raises.
+            raise DBAPIError.instance(compiled.sql, parameters, error,
+                                      dialect.loaded_dbapi.Error, dialect=dialect) from error
+        finally:
+            cursor.close()
+        return [compiled.row(row) for row in rows]
+
+    def first(self, session: Session, params: dict[str, Any]) -> Any:
+        """Run the statement; return its first row or None."""
+        rows = self.execute(session, params)
+        return rows[0] if rows else None
+
+    def scalar(self, session: Session, params: dict[str, Any]) -> Any:
+        """Run the statement; return the first column of its first row, or None."""
+        row = self.first(session, params)
+        return None if row is None else row[0]
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled = self.statement.compile(dialect=dialect)
+        binds = {name: bind for bind, name in compiled.bind_names.items()}
+        names = tuple(compiled.positiontup if compiled.positional else binds)
+        columns = list(self.statement.exported_columns)  # selected or returned
+        self._compiled[dialect.name] = result = _Compiled(
+            sql=compiled.string,
+            names=names,
+            positional=compiled.positional,
+            fixed={name: bind.effective_value for name, bind in binds.items()
+                   if not bind.required},
+            to_db={name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+                   for name, bind in binds.items()},
+            make_row=namedtuple("Row", [c.key for c in columns], rename=True),
+            from_db=tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
+                          for c in columns),
+        )
+        return result
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A statement as one dialect runs it."""
+
+    sql: str
+    names: tuple[str, ...]  # of the parameters, in the order the SQL takes them if positional
+    positional: bool
+    fixed: dict[str, Any]  # parameters whose values are part of the statement
+    to_db: dict[str, Callable[[Any], Any] | None]
+    make_row: Callable[..., Any]
+    from_db: tuple[Callable[[Any], Any] | None, ...]
+
+    def parameters(self, given: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        values = {}
+        for name in self.names:
+            value = given[name] if name in given else self.fixed[name]  # KeyError if missing
+            convert = self.to_db[name]
+            values[name] = value if convert is None else convert(value)
+        return tuple(values[name] for name in self.names) if self.positional else values
+
+    def row(self, raw: tuple[Any, ...]) -> Any:
+        return self.make_row(*(value if convert is None else convert(value)
+                               for convert, value in zip(self.from_db, raw, strict=True)))
 
 
 @contextmanager

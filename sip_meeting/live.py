@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from . import fields as F
 from .access import link_expired
+from .db import Precompiled, utcnow
 from .models import Action, Chair, Consent, Goal, Meeting, Operation, Participant
 
 # An operation: given the session, the meeting as its lock returned it and the actor, change
@@ -98,27 +99,31 @@ class MeetingState:
         return session.get(Meeting, self.id, populate_existing=True)
 
 
-# The statements every live event runs are built once, with bound parameters, and run on the
-# session's connection: building a statement and the ORM session's per-statement work cost
-# more than the database itself. (Other operations use the ORM as usual.)
+# The statements every live event runs are compiled once and run on the driver's cursor:
+# building a statement and SQLAlchemy's per-statement work cost more than the database
+# itself (see db.Precompiled). Other operations use the ORM as usual.
 _STATE = (Meeting.id, Meeting.seq, Meeting.status, Meeting.plan_id, Meeting.chair_id,
           Meeting.closed_at)
-_READ_MEETING = select(*_STATE).where(Meeting.id == bindparam("meeting_id"))
-_LOCK_MEETING = (update(Meeting.__table__).where(Meeting.id == bindparam("meeting_id"))
-                 .values(seq=Meeting.seq + 1).returning(*_STATE))
-_EARLIER_RESULT = select(Operation.result).where(Operation.meeting_id == bindparam("meeting_id"),
-                                                 Operation.op_id == bindparam("op_id"))
-_RECORD_OPERATION = Operation.__table__.insert()
-_CHAIR = select(Chair.id, Chair.name, Chair.email).where(Chair.id == bindparam("chair_id"))
-_PARTICIPANT = select(
+_READ_MEETING = Precompiled(select(*_STATE).where(Meeting.id == bindparam("meeting_id")))
+_LOCK_MEETING = Precompiled(
+    update(Meeting.__table__).where(Meeting.id == bindparam("meeting_id"))
+    .values(seq=Meeting.seq + 1).returning(*_STATE))
+_EARLIER_RESULT = Precompiled(select(Operation.result).where(
+    Operation.meeting_id == bindparam("meeting_id"), Operation.op_id == bindparam("op_id")))
+_RECORD_OPERATION = Precompiled(insert(Operation.__table__).inline().values(
+    {name: bindparam(name)
+     for name in ("meeting_id", "seq", "op_id", "participant_id", "event", "result", "at")}))
+_CHAIR = Precompiled(select(Chair.id, Chair.name, Chair.email)
+                     .where(Chair.id == bindparam("chair_id")))
+_PARTICIPANT = Precompiled(select(
     Participant.id, Participant.name, Participant.role, Participant.admitted_at,
     Participant.token_hash, Participant.token_revoked_at, Participant.meeting_id,
-).where(Participant.id == bindparam("participant_id"))
+).where(Participant.id == bindparam("participant_id")))
 
 
 def read_meeting(session: Session, meeting_id: int) -> MeetingState | None:
     """Read a meeting's state without locking it."""
-    row = session.connection().execute(_READ_MEETING, {"meeting_id": meeting_id}).first()
+    row = _READ_MEETING.first(session, {"meeting_id": meeting_id})
     return MeetingState(*row) if row is not None else None
 
 
@@ -127,7 +132,7 @@ def lock_meeting(session: Session, meeting_id: int) -> MeetingState:
 
     Everything read after this, the caller's right to act included, is read under the lock.
     """
-    row = session.connection().execute(_LOCK_MEETING, {"meeting_id": meeting_id}).first()
+    row = _LOCK_MEETING.first(session, {"meeting_id": meeting_id})
     if row is None:
         raise LiveError("not_found")
     return MeetingState(*row)
@@ -142,13 +147,12 @@ def caller(session: Session, meeting: MeetingState | None, lang: str, *,
     same, unrevoked, unexpired link. Given the meeting as lock_meeting() returned it, the
     check is made under the lock.
     """
-    db = session.connection()
     if meeting is not None and chair_id is not None:
-        chair = db.execute(_CHAIR, {"chair_id": chair_id}).first()
+        chair = _CHAIR.first(session, {"chair_id": chair_id})
         if chair is not None and meeting.chair_id == chair_id:
             return Actor.of_chair(meeting.id, chair, lang)
     elif meeting is not None and participant_id is not None:
-        person = db.execute(_PARTICIPANT, {"participant_id": participant_id}).first()
+        person = _PARTICIPANT.first(session, {"participant_id": participant_id})
         if (person is not None and person.meeting_id == meeting.id
                 and person.token_hash == token_hash and person.token_revoked_at is None
                 and not link_expired(meeting)):
@@ -166,17 +170,16 @@ def apply_locked(session: Session, state: MeetingState, actor: Actor, op_id: Any
     """Run one operation on a meeting locked by lock_meeting() and record it."""
     if not isinstance(op_id, str) or not 0 < len(op_id) <= F.MAX_OP_ID:
         raise LiveError("invalid", "bad_op_id")
-    earlier = session.connection().scalar(_EARLIER_RESULT,
-                                          {"meeting_id": state.id, "op_id": op_id})
+    earlier = _EARLIER_RESULT.scalar(session, {"meeting_id": state.id, "op_id": op_id})
     if earlier is not None:
         raise NoChange(earlier | {"duplicate": True})
     event = operation(session, state, actor)
     event.update(seq=state.seq, op_id=op_id)
     event.setdefault("by", actor.name)  # an operation may leave its author unnamed
     session.flush()
-    session.connection().execute(_RECORD_OPERATION, [dict(
+    _RECORD_OPERATION.execute(session, dict(
         meeting_id=state.id, seq=state.seq, op_id=op_id, participant_id=actor.participant_id,
-        event=event, result={"ok": True, "seq": state.seq, **ack_of(event)})])
+        event=event, result={"ok": True, "seq": state.seq, **ack_of(event)}, at=utcnow()))
     return event
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from . import fields as F
+from .db import Precompiled
 from .live import (
     ITEM_MODELS,
     Actor,
@@ -43,8 +44,7 @@ def edit_field(entity: str, item_id: Any, name: str, base_version: Any, base: An
         read, write = _field_statements(entity, name)
         # The row must belong to this meeting's plan (or be this meeting).
         where = {"row_id": item_id, "own_meeting": state.id, "own_plan": state.plan_id}
-        db = session.connection()
-        row = db.execute(read, where).first()
+        row = read.first(session, where)
         if row is None:
             raise LiveError("not_found")
         current, versions = row[0], dict(row[1] or {})
@@ -57,7 +57,7 @@ def edit_field(entity: str, item_id: Any, name: str, base_version: Any, base: An
         if new == current:
             raise NoChange({"ok": True, "version": version, "value": F.to_wire(field, current)})
         versions[name] = version + 1
-        db.execute(write, {**where, "value": new, "new_versions": versions})
+        write.execute(session, {**where, "value": new, "new_versions": versions})
         audit(session, actor, entity, item_id, name, F.to_wire(field, current),
               F.to_wire(field, new), plan_id=state.plan_id, meeting_id=state.id)
         return {"kind": "field", "entity": entity, "id": item_id, "field": name,
@@ -67,7 +67,7 @@ def edit_field(entity: str, item_id: Any, name: str, base_version: Any, base: An
 
 
 @cache
-def _field_statements(entity: str, name: str) -> tuple[Any, Any]:
+def _field_statements(entity: str, name: str) -> tuple[Precompiled, Precompiled]:
     """Build (once per field) the statements that read and write one field and its versions.
 
     Their condition matches nothing unless the row is this meeting or belongs to its plan.
@@ -83,7 +83,7 @@ def _field_statements(entity: str, name: str) -> tuple[Any, Any]:
     write = update(model.__table__).where(where).values(
         {column.expression: bindparam("value"),
          model.field_versions.expression: bindparam("new_versions")})
-    return read, write
+    return Precompiled(read), Precompiled(write)
 
 
 def _resolve(field: F.Field, base: Any, current: Any, mine: Any, version: int) -> tuple[Any, bool]:

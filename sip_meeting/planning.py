@@ -10,10 +10,10 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
-from .db import utcnow
+from .db import Precompiled, utcnow
 from .models import AuditEvent, Chair, Meeting, Participant, Plan
 from .security import hash_token, new_token
 
@@ -25,7 +25,10 @@ class SetupError(ValueError):
     """A setup change that cannot be made; the message is shown to the chair."""
 
 
-_RECORD_AUDIT = AuditEvent.__table__.insert()
+_RECORD_AUDIT = Precompiled(insert(AuditEvent.__table__).inline().values(
+    {name: bindparam(name) for name in ("plan_id", "meeting_id", "at", "actor_kind", "actor_id",
+                                        "actor_name", "entity", "entity_id", "field", "before",
+                                        "after")}))
 
 
 def audit(session: Session, actor: Chair | Participant | None, entity: str, entity_id: int | None,
@@ -40,11 +43,11 @@ def audit(session: Session, actor: Chair | Participant | None, entity: str, enti
     # An insert of its own (after flushing what it may refer to) rather than the unit of work:
     # a live edit writes one of these every time someone types.
     session.flush()
-    session.connection().execute(_RECORD_AUDIT, [dict(
-        plan_id=plan_id, meeting_id=meeting_id, actor_kind=kind,
+    _RECORD_AUDIT.execute(session, dict(
+        plan_id=plan_id, meeting_id=meeting_id, at=utcnow(), actor_kind=kind,
         actor_id=getattr(actor, "id", None), actor_name=getattr(actor, "name", "") or "",
         entity=entity, entity_id=entity_id, field=field, before=before, after=after,
-    )])
+    ))
 
 
 def local_to_utc(day: date, at: time) -> datetime:
