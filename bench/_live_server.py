@@ -13,6 +13,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -238,10 +240,7 @@ def reference_ms(cpus: tuple[int, ...]) -> float:
     The median of five. It tells how fast the machine was just before a run, so that figures
     from different machines, or from one machine whose host was busy, can be compared.
     """
-    before = os.sched_getaffinity(0)
-    if cpus:
-        os.sched_setaffinity(0, cpus)
-    try:
+    with on_cores(cpus):
         times = []
         for _ in range(5):
             start, total = time.perf_counter(), 0
@@ -249,5 +248,15 @@ def reference_ms(cpus: tuple[int, ...]) -> float:
                 total += number
             times.append((time.perf_counter() - start) * 1000)
         return round(sorted(times)[2], 1)
+
+
+@contextmanager
+def on_cores(cpus: tuple[int, ...]) -> Iterator[None]:
+    """Keep this process on these cores (where it was, if none) until the block ends."""
+    before = os.sched_getaffinity(0)
+    if cpus:
+        os.sched_setaffinity(0, cpus)
+    try:
+        yield
     finally:
         os.sched_setaffinity(0, before)

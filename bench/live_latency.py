@@ -36,6 +36,7 @@ from _live_server import (
     Server,
     ServerError,
     free_port,
+    on_cores,
     prepare,
     reference_ms,
     server_env,
@@ -237,27 +238,28 @@ def run(args: argparse.Namespace) -> dict:
     server = loads = None
     server_cpus, load_cpus = split_cores(args)
     reference = reference_ms(server_cpus)
-    if load_cpus:
-        os.sched_setaffinity(0, load_cpus)  # this process only paces and measures
-    try:
-        env = server_env(instance, args.database_url)
-        meetings = prepare(env, instance, args.meetings, args.participants)
-        server = Server(args.server_cmd, args.port or free_port(), env, instance / "server.log",
-                        cpus=server_cpus)
-        server.start()
-        loads = LoadGenerators(make_jobs(args, server.url, meetings, load_cpus))
-        report = drive(args, server, loads)
-        report.update(server_cpus=list(server_cpus), load_cpus=list(load_cpus),
-                      cpu_reference_ms=reference)
-        return report
-    finally:
-        if loads is not None:
-            loads.stop()
-        if server is not None:
-            server.stop()
-        if args.server_log and (instance / "server.log").exists():
-            shutil.copyfile(instance / "server.log", args.server_log)
-        shutil.rmtree(instance, ignore_errors=True)
+    # This process only paces and measures. It returns to all its cores afterwards, or the
+    # next run of a --find-max search would see one core and pin nothing.
+    with on_cores(load_cpus):
+        try:
+            env = server_env(instance, args.database_url)
+            meetings = prepare(env, instance, args.meetings, args.participants)
+            server = Server(args.server_cmd, args.port or free_port(), env,
+                            instance / "server.log", cpus=server_cpus)
+            server.start()
+            loads = LoadGenerators(make_jobs(args, server.url, meetings, load_cpus))
+            report = drive(args, server, loads)
+            report.update(server_cpus=list(server_cpus), load_cpus=list(load_cpus),
+                          cpu_reference_ms=reference)
+            return report
+        finally:
+            if loads is not None:
+                loads.stop()
+            if server is not None:
+                server.stop()
+            if args.server_log and (instance / "server.log").exists():
+                shutil.copyfile(instance / "server.log", args.server_log)
+            shutil.rmtree(instance, ignore_errors=True)
 
 
 def within(report: dict, limit_ms: float) -> bool:

@@ -33,3 +33,37 @@ def test_live_benchmark_delivers_every_edit_and_ends_with_its_json_line():
     if len(os.sched_getaffinity(0)) >= 2:  # the server's cores are its own
         assert result["server_cpus"] and result["load_cpus"]
         assert not set(result["server_cpus"]) & set(result["load_cpus"])
+
+
+def test_every_run_of_a_search_keeps_the_server_on_its_own_cores(monkeypatch):
+    """A --find-max search starts a fresh server per run: each one must be pinned alike."""
+    if len(os.sched_getaffinity(0)) < 2:
+        return  # nothing is pinned on one core, so nothing can leak from one run to the next
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    import live_latency
+
+    pinned = []
+
+    class FakeServer:
+        url = "http://127.0.0.1:9"
+
+        def __init__(self, *args, cpus, **kwargs):
+            pinned.append(cpus)
+
+        def start(self):
+            pass
+
+        def stop(self):
+            pass
+
+    monkeypatch.setattr(live_latency, "prepare", lambda *args: [])
+    monkeypatch.setattr(live_latency, "Server", FakeServer)
+    monkeypatch.setattr(live_latency, "LoadGenerators", lambda jobs: None)
+    monkeypatch.setattr(live_latency, "drive", lambda args, server, loads: {})
+    monkeypatch.setattr(live_latency, "reference_ms", lambda cpus: 1.0)
+    before = os.sched_getaffinity(0)
+    args = live_latency.parse_args(["--meetings", "2"])
+    first, second = live_latency.run(args), live_latency.run(args)
+    assert os.sched_getaffinity(0) == before
+    assert pinned[0] and pinned[0] == pinned[1]
+    assert first["server_cpus"] == second["server_cpus"] == list(pinned[0])
