@@ -6,6 +6,8 @@ import argparse
 import math
 import os
 
+from _live_server import DiskMeter
+
 
 def percentile(ordered: list[int], share: float) -> float | None:
     """Return the nearest-rank percentile of sorted nanoseconds, in milliseconds."""
@@ -89,6 +91,8 @@ def print_report(report: dict) -> None:
           f"{100 * (report['cores'] or 1)} %, of which other processes "
           f"{report['other_cpu_percent']:.0f} % and the host's other guests (steal) "
           f"{report['steal_cpu_percent']:.0f} %; reference loop {report['cpu_reference_ms']} ms")
+    print(f"  disk            slowest 32 KiB sync {report['disk_sync_max_ms']} ms, "
+          f"{report['disk_syncs_slow']} over {DiskMeter.SLOW_MS:g} ms")
     if report["loadgen_cpu_max_percent"] > 85:
         print("  warning: a load process was nearly saturated; latencies include its queueing")
     if report["other_cpu_percent"] > 20:

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -226,6 +227,45 @@ class MachineMeter:
         one core (included in cpu_percent)."""
         steal = getattr(psutil.cpu_times(), "steal", 0.0) - self.steal_at_start
         return percent_of_a_core(steal, self.started)
+
+
+class DiskMeter:
+    """How long the disk took to make a small write durable, sampled through a window.
+
+    SQLite with `synchronous=FULL` waits for such a sync in every commit, on the server's
+    loop: a host whose disk sometimes takes 100 ms or more stalls every meeting for that long.
+    A thread writes 32 KiB next to the database and syncs it every 50 ms, so that a long tail
+    can be told apart from a change in the code.
+    """
+
+    SLOW_MS = 20.0
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "disk-probe"
+        self.times_ms: list[float] = []
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._probe, daemon=True)
+
+    def start(self) -> None:
+        """Open the window."""
+        self.thread.start()
+
+    def stop(self) -> dict:
+        """Close the window; return the slowest sync and how many took over SLOW_MS."""
+        self.stop_event.set()
+        self.thread.join()
+        self.path.unlink(missing_ok=True)
+        return {"disk_sync_max_ms": round(max(self.times_ms, default=0.0), 1),
+                "disk_syncs_slow": sum(t > self.SLOW_MS for t in self.times_ms)}
+
+    def _probe(self) -> None:
+        block = b"\0" * 32768
+        with open(self.path, "wb", buffering=0) as probe:
+            while not self.stop_event.wait(0.05):
+                probe.write(block)
+                start = time.perf_counter()
+                os.fdatasync(probe.fileno())
+                self.times_ms.append((time.perf_counter() - start) * 1000)
 
 
 def percent_of_a_core(cpu_seconds: float, since: float) -> float:

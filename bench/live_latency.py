@@ -31,6 +31,7 @@ from _live_load import run_worker
 from _live_report import merge_counts, print_report, print_search_line, summarise
 from _live_server import (
     DEFAULT_SERVER_CMD,
+    DiskMeter,
     MachineMeter,
     Meter,
     Server,
@@ -192,17 +193,18 @@ class LoadGenerators:
                 proc.join(3)
 
 
-def watch(server_pid: int, load_pids: list[int], schedule: Schedule) -> dict:
-    """Measure server and load CPU and the server's memory over the measurement window."""
+def watch(server_pid: int, load_pids: list[int], schedule: Schedule, folder: Path) -> dict:
+    """Measure server and load CPU, the server's memory and the disk over the window."""
     server = Meter(server_pid)
     loads = [Meter(pid) for pid in load_pids]
-    machine = MachineMeter()
+    machine, disk = MachineMeter(), DiskMeter(folder)
     time.sleep(max(schedule.measure_from - now_ns(), 0) / 1e9)
-    for meter in (server, *loads, machine):
+    for meter in (server, *loads, machine, disk):
         meter.start()
     while (remaining := (schedule.measure_until - now_ns()) / 1e9) > 0:
         time.sleep(min(remaining, 0.5))
         server.sample()
+    disk_report = disk.stop()
     load_cpu = [meter.cpu_percent() for meter in loads]
     server_cpu, machine_cpu = server.cpu_percent(), machine.cpu_percent()
     return {"server_cpu_percent": round(server_cpu, 1),
@@ -212,7 +214,8 @@ def watch(server_pid: int, load_pids: list[int], schedule: Schedule) -> dict:
             "loadgen_cpu_max_percent": round(max(load_cpu), 1),
             "machine_cpu_percent": round(machine_cpu, 1),
             "steal_cpu_percent": round(machine.steal_percent(), 1),
-            "other_cpu_percent": round(max(machine_cpu - server_cpu - sum(load_cpu), 0), 1)}
+            "other_cpu_percent": round(max(machine_cpu - server_cpu - sum(load_cpu), 0), 1),
+            **disk_report}
 
 
 def drive(args: argparse.Namespace, server: Server, loads: LoadGenerators) -> dict:
@@ -223,7 +226,7 @@ def drive(args: argparse.Namespace, server: Server, loads: LoadGenerators) -> di
         raise LoadError(f"no participant could join: {causes}")
     schedule = make_schedule(args)
     loads.send(schedule)
-    usage = watch(server.proc.pid, loads.pids(), schedule)
+    usage = watch(server.proc.pid, loads.pids(), schedule, server.log.parent)
     results = loads.gather("done", timeout=args.drain + 2 * args.timeout + 15)
     report = summarise(args, results, usage)
     database = (args.database_url or "sqlite").split(":")[0].split("+")[0]

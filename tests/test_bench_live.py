@@ -30,6 +30,7 @@ def test_live_benchmark_delivers_every_edit_and_ends_with_its_json_line():
     assert result["delivered"] == result["expected"]
     assert result["errors"] == 0 and result["seq_gaps"] == 0 and result["disconnects"] == 0
     assert result["cpu_reference_ms"] > 0 and result["steal_cpu_percent"] >= 0
+    assert result["disk_sync_max_ms"] > 0 and result["disk_syncs_slow"] >= 0
     if len(os.sched_getaffinity(0)) >= 2:  # the server's cores are its own
         assert result["server_cpus"] and result["load_cpus"]
         assert not set(result["server_cpus"]) & set(result["load_cpus"])
