@@ -234,8 +234,8 @@ class DiskMeter:
 
     SQLite with `synchronous=FULL` waits for such a sync in every commit, on the server's
     loop: a host whose disk sometimes takes 100 ms or more stalls every meeting for that long.
-    A thread writes 32 KiB next to the database and syncs it every 50 ms, so that a long tail
-    can be told apart from a change in the code.
+    A thread writes 32 KiB in the instance folder (beside an SQLite database) and syncs it
+    every 50 ms, so that a long tail can be told apart from a change in the code.
     """
 
     SLOW_MS = 20.0
