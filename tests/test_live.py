@@ -6,7 +6,8 @@ import gc
 
 import pytest
 from flask.ctx import RequestContext
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
+from sqlalchemy import text as sql
 from werkzeug.test import EnvironBuilder
 
 from sip_meeting.models import AuditEvent, Operation, Plan
@@ -205,6 +206,25 @@ def test_resent_operation_is_applied_once_with_the_same_answer(live, query):
     added_again = sara.op("add_item", entity="goal", values={"text": "Mål"}, op_id="add-1")
     assert added_again["id"] == added["id"]
     assert query(lambda s: len(s.scalars(select(Operation)).all())) == 4  # start, admit, edit, add
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_an_edit_after_the_database_dropped_every_connection_is_stored(live, app, query):
+    """A PostgreSQL restart ends the server's pooled connections: the next edit still lands."""
+    live.start()
+    sara = live.join()
+    snap = sara.snapshot()
+    assert _edit(sara, snap, value="Före omstarten")["ok"]
+    admin = create_engine(app.config["DATABASE_URL"])
+    with admin.begin() as db:
+        ended = db.scalar(sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    admin.dispose()
+    assert ended >= 1
+    ack = _edit(sara, snap, value="Efter omstarten", version=1, base="Före omstarten")
+    assert ack["ok"] and ack["version"] == 2
+    assert query(lambda s: s.scalar(select(Plan.strengths))) == "Efter omstarten"
 
 
 def test_reconnect_receives_exactly_what_it_missed(live):
