@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, create_engine, event
+from sqlalchemy import DateTime, Table, bindparam, create_engine, event, insert
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -116,6 +116,14 @@ class Precompiled:
     def __init__(self, statement: Any) -> None:
         self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
+
+    @classmethod
+    def insert_into(cls, table: Table, *columns: str) -> Precompiled:
+        """Insert one row giving these columns, each from the parameter of the same name.
+
+        Compiled inline, so that PostgreSQL does not return the new key nobody reads.
+        """
+        return cls(insert(table).inline().values({name: bindparam(name) for name in columns}))
 
     def execute(self, session: Session, params: dict[str, Any]) -> list[Any]:
         """Run the statement with `params`; return its rows (attributes named as its columns)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from . import fields as F
@@ -110,9 +110,8 @@ _LOCK_MEETING = Precompiled(
     .values(seq=Meeting.seq + 1).returning(*_STATE))
 _EARLIER_RESULT = Precompiled(select(Operation.result).where(
     Operation.meeting_id == bindparam("meeting_id"), Operation.op_id == bindparam("op_id")))
-_RECORD_OPERATION = Precompiled(insert(Operation.__table__).inline().values(
-    {name: bindparam(name)
-     for name in ("meeting_id", "seq", "op_id", "participant_id", "event", "result", "at")}))
+_RECORD_OPERATION = Precompiled.insert_into(
+    Operation.__table__, "meeting_id", "seq", "op_id", "participant_id", "event", "result", "at")
 _CHAIR = Precompiled(select(Chair.id, Chair.name, Chair.email)
                      .where(Chair.id == bindparam("chair_id")))
 _PARTICIPANT = Precompiled(select(

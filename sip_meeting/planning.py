@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .db import Precompiled, utcnow
@@ -25,10 +25,9 @@ class SetupError(ValueError):
     """A setup change that cannot be made; the message is shown to the chair."""
 
 
-_RECORD_AUDIT = Precompiled(insert(AuditEvent.__table__).inline().values(
-    {name: bindparam(name) for name in ("plan_id", "meeting_id", "at", "actor_kind", "actor_id",
-                                        "actor_name", "entity", "entity_id", "field", "before",
-                                        "after")}))
+_RECORD_AUDIT = Precompiled.insert_into(
+    AuditEvent.__table__, "plan_id", "meeting_id", "at", "actor_kind", "actor_id", "actor_name",
+    "entity", "entity_id", "field", "before", "after")
 
 
 def audit(session: Session, actor: Chair | Participant | None, entity: str, entity_id: int | None,

@@ -85,8 +85,7 @@ WRITES = [
 @pytest.mark.parametrize(("label", "before", "after"), WRITES, ids=[w[0] for w in WRITES])
 def test_a_written_row_is_stored_exactly_as_sqlalchemy_stores_it(app, plan_ids, label, before,
                                                                  after):
-    statement = Precompiled(insert(AuditEvent.__table__).inline().values(
-        {name: bindparam(name) for name in AUDIT_COLUMNS}))
+    statement = Precompiled.insert_into(AuditEvent.__table__, *AUDIT_COLUMNS)
     values = dict(plan_id=plan_ids["plan_id"], meeting_id=plan_ids["meeting_id"], at=AT,
                   actor_kind="participant", actor_id=7, actor_name="Sara Berg",
                   entity="action", entity_id=plan_ids["action_id"], field="what",
@@ -124,9 +123,8 @@ def test_a_missing_parameter_is_refused_before_anything_runs(app, plan_ids):
 
 
 def test_database_errors_are_sqlalchemys_and_roll_the_transaction_back(app, plan_ids):
-    record = Precompiled(insert(Operation.__table__).inline().values(
-        {name: bindparam(name) for name in ("meeting_id", "seq", "op_id", "participant_id",
-                                            "event", "result", "at")}))
+    record = Precompiled.insert_into(Operation.__table__, "meeting_id", "seq", "op_id",
+                                     "participant_id", "event", "result", "at")
     again = dict(meeting_id=plan_ids["meeting_id"], seq=2, op_id="op-1", participant_id=None,
                  event={}, result={}, at=AT)
     with app.app_context():
