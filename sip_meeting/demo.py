@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import planning
-from .demo_followup import create_followed_up_plan
+from .demo_followup import create_followed_up_plan, working_day
 from .models import Chair, Meeting
 from .security import derived_token, hash_password
 
@@ -70,7 +70,7 @@ def _create(session: Session, today: date) -> Chair:
     session.add(chair)
     session.flush()
     plan = planning.create_plan(session, chair, "Alva")
-    starts = planning.local_to_utc(today + timedelta(days=7), time(13, 0))
+    starts = planning.local_to_utc(working_day(today + timedelta(days=7)), time(13, 0))
     meeting = planning.schedule_meeting(
         session, chair, plan, starts,
         duration_minutes=90,

@@ -26,12 +26,17 @@ NILS_PARTICIPANTS = (
 )
 
 
+def working_day(day: date) -> date:
+    """Move a Saturday or a Sunday on to the Monday: SIP meetings are held on working days."""
+    return day + timedelta(days=7 - day.weekday()) if day.weekday() >= 5 else day
+
+
 def create_followed_up_plan(session: Session, chair: Chair, today: date) -> None:
     """Create Nils's plan: closed first meeting (version 1) and its follow-up booked."""
     plan = planning.create_plan(session, chair, "Nils")
     first = planning.schedule_meeting(
-        session, chair, plan, planning.local_to_utc(today - timedelta(days=FIRST_MEETING_AGO),
-                                                    time(9, 0)),
+        session, chair, plan, planning.local_to_utc(
+            working_day(today - timedelta(days=FIRST_MEETING_AGO)), time(9, 0)),
         place="Ekbackens skola, rum 12", purpose="Att få ihop skolan, BUP och fritiden för Nils.",
         questions="Hur kan Nils komma till skolan varje dag?\nVem hjälper familjen med BUP?")
     people = [planning.add_participant(session, chair, first, **f) for f in NILS_PARTICIPANTS]
@@ -57,7 +62,7 @@ def _fill_plan(session: Session, plan, maria, per, aisha, lena, today: date) -> 
     plan.strengths = "Nils är rolig, envis och bra på att bygga saker."
     plan.lead_principal, plan.lead_person = "municipality", "Lena Berg, socialtjänsten"
     plan.contact_between = "Lena Berg, socialtjänsten, 08-123 45 67"
-    plan.followup_date = today + timedelta(days=30)
+    plan.followup_date = working_day(today + timedelta(days=30))
     plan.followup_form, plan.followup_convener = "Möte i skolan", "Lena Berg"
     goal = Goal(kind="short", text="Nils är i skolan från första lektionen fyra dagar av fem.",
                 field_versions={})

@@ -6,14 +6,17 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy import func, select
 
-from sip_meeting.demo import DEMO_EMAIL
-from sip_meeting.models import Chair, Meeting, Participant
+from sip_meeting import planning
+from sip_meeting.db import atomic
+from sip_meeting.demo import DEMO_EMAIL, seed_demo
+from sip_meeting.models import Chair, Meeting, Participant, Plan
 
 
 def test_demo_is_idempotent_and_prints_working_links(runner, client, query):
@@ -52,6 +55,20 @@ def test_demo_has_five_participants_of_different_kinds(runner, query):
         select(Participant).where(Participant.meeting_id == 1))])
     assert {r for r, _ in people} >= {"guardian", "professional"}
     assert {p for _, p in people} >= {"family", "municipality", "region"}
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 23) + timedelta(days=n) for n in range(7)],
+                         ids=lambda d: d.strftime("%A"))
+def test_demo_meetings_fall_on_working_days_whatever_day_it_is_created(app, query, today):
+    with app.app_context():
+        with atomic() as session:
+            seed_demo(session, app.config["SECRET_KEY"], today=today)
+    days = query(lambda s: [m.starts_at.astimezone(planning.STOCKHOLM).date()
+                            for m in s.scalars(select(Meeting))]
+                 + [p.followup_date for p in s.scalars(select(Plan))
+                    if p.followup_date is not None])
+    assert len(days) == 4
+    assert [d for d in days if d.weekday() >= 5] == []
 
 
 def test_demo_chair_can_log_in(runner, client):
