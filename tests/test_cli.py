@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,7 +44,12 @@ def test_demo_has_a_closed_meeting_frozen_as_version_one(runner, query):
     assert statuses == [("Alva", "first", "draft"), ("Nils", "first", "closed"),
                         ("Nils", "followup", "draft")]
     version = query(lambda s: s.scalar(select(PlanVersion)))
+    closed_at = query(lambda s: s.scalar(select(Meeting.closed_at).where(
+        Meeting.status == "closed")))
     assert version.number == 1 and len(version.snapshot["actions"]) == 4
+    # dated by the meeting that closed ten days before the demo was made, not by today
+    assert version.created_at == closed_at
+    assert datetime.fromisoformat(version.snapshot["frozen_at"]) == closed_at
     assert [c["action_id"] for c in version.snapshot["accepted_conditions"]]
     assert version.snapshot["consents"] and version.snapshot["sections"]["followup_date"]
 
