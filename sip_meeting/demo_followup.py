@@ -48,10 +48,7 @@ def create_followed_up_plan(session: Session, chair: Chair, today: date) -> None
     first.status, first.started_at = "closed", first.starts_at
     first.closed_at = first.starts_at + timedelta(minutes=90)
     first.satisfaction = {str(maria.id): "yes", str(per.id): "yes", str(nils.id): "partly"}
-    # Frozen when that meeting closed, as it would have been, not when the demo was made.
-    version = freeze(session, first)
-    version.created_at = first.closed_at
-    version.snapshot = {**version.snapshot, "frozen_at": first.closed_at.isoformat()}
+    freeze(session, first)
     planning.schedule_followup(
         session, chair, plan, planning.local_to_utc(plan.followup_date, time(9, 0)),
         place=first.place, purpose="Uppföljning: har stödet nått Nils?", duration_minutes=60)

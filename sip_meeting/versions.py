@@ -7,6 +7,7 @@ choices ("planned", "municipality") are translated when the version is shown or 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -33,8 +34,9 @@ def _responsible_name(action: dict[str, Any], people: dict[int, dict[str, Any]])
     return person["name"] if person else action["responsible"]
 
 
-def version_snapshot(session: Session, meeting: Meeting, number: int) -> dict[str, Any]:
-    """Describe the plan as it stands now, as version `number`."""
+def version_snapshot(session: Session, meeting: Meeting, number: int,
+                     frozen_at: datetime) -> dict[str, Any]:
+    """Describe the plan as it stands now, as version `number` frozen at `frozen_at`."""
     plan = meeting.plan
     people = {p.id: _participant(p) for p in meeting.participants}
     actions = [F.plain_values("action", a) for a in plan.actions]
@@ -48,7 +50,7 @@ def version_snapshot(session: Session, meeting: Meeting, number: int) -> dict[st
         "format": FORMAT,
         "plan_id": plan.id,
         "version": number,
-        "frozen_at": utcnow().isoformat(),
+        "frozen_at": frozen_at.isoformat(),
         "child_name": plan.child_name,
         "meeting": _meeting(meeting),
         "participants": list(people.values()),
@@ -76,11 +78,16 @@ def _meeting(meeting: Meeting) -> dict[str, Any]:
 
 
 def freeze(session: Session, meeting: Meeting) -> PlanVersion:
-    """Store the plan as its next version, linked to the meeting that closed it."""
+    """Store the plan as its next version, linked to the meeting that closed it.
+
+    The version is dated when that meeting closed.
+    """
     number = (session.scalar(select(func.max(PlanVersion.number)).where(
         PlanVersion.plan_id == meeting.plan_id)) or 0) + 1
+    frozen_at = meeting.closed_at or utcnow()
     version = PlanVersion(plan_id=meeting.plan_id, meeting_id=meeting.id, number=number,
-                          snapshot=version_snapshot(session, meeting, number))
+                          created_at=frozen_at,
+                          snapshot=version_snapshot(session, meeting, number, frozen_at))
     session.add(version)
     session.flush()
     return version

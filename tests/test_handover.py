@@ -38,7 +38,11 @@ def test_close_freezes_a_version_that_later_edits_do_not_change(closed, query, a
     from sip_meeting.models import Action
 
     version = query(lambda s: s.scalar(select(PlanVersion)))
+    closed_at = query(lambda s: s.get(Meeting, closed.meeting.id).closed_at)
     assert version.number == 1
+    # one instant: the meeting's close, the version's date and the date its pages show
+    assert version.created_at == closed_at
+    assert version.snapshot["frozen_at"] == closed_at.isoformat()
     assert [a["what"] for a in version.snapshot["actions"]] == [
         "Ordna en lugn plats för lunch", "Väcka Alva kvart i sju"]
     with app.app_context(), atomic() as s:
