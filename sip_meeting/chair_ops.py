@@ -14,15 +14,16 @@ from .mailer import mail_enabled, queue_plan_deliveries
 from .meeting_order import meeting_order
 from .models import Meeting, Participant
 from .planning import audit
+from .presence import connected_participants
 from .rules import RULE_IDS
 from .versions import freeze
 
 
-def participant_payload(p: Participant) -> dict[str, Any]:
+def participant_payload(p: Participant, connected: set[int]) -> dict[str, Any]:
     """Describe a participant for everyone in the room: no contact details."""
     return {"id": p.id, "name": p.name, "role": p.role, "principal": p.principal,
             "organisation": p.organisation, "admitted": p.admitted_at is not None,
-            "connected": p.connections > 0}
+            "connected": p.id in connected}
 
 
 def admit(participant_id: Any):
@@ -33,8 +34,10 @@ def admit(participant_id: Any):
         require_chair(actor)
         if meeting.status == "closed":
             raise LiveError("closed")
+        connected = connected_participants(session, meeting.id)
         if participant_id == "all":
-            chosen = [p for p in meeting.participants if p.admitted_at is None and p.connections]
+            chosen = [p for p in meeting.participants
+                      if p.admitted_at is None and p.id in connected]
         else:
             chosen = [p for p in meeting.participants if p.id == participant_id]
             if not chosen:
@@ -43,7 +46,8 @@ def admit(participant_id: Any):
             p.admitted_at, p.attendance = p.admitted_at or utcnow(), "present"
             audit(session, actor, "participant", p.id, "admitted", None, True,
                   plan_id=meeting.plan_id, meeting_id=meeting.id)
-        return {"kind": "admitted", "participants": [participant_payload(p) for p in chosen]}
+        return {"kind": "admitted",
+                "participants": [participant_payload(p, connected) for p in chosen]}
 
     return run
 

@@ -45,6 +45,9 @@ class Defaults:
     # (each meeting draws its wait between three quarters of it and all of it).
     ANNOTATION_DELAY = 0.4
     ANNOTATION_MAX_WAIT = 2.0
+    # A server process writes that it is alive every third of this; one silent for this long
+    # is taken for dead and its sockets no longer count as anyone's presence.
+    LIVE_SERVER_STALE_SECONDS = 30
     GLOSSARY_PATH = None
     SMTP_HOST = None  # without it, email is simply not offered
     SMTP_PORT = 587

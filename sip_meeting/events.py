@@ -6,6 +6,7 @@ or a chair who no longer owns the meeting is refused at the next event, not only
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -16,9 +17,9 @@ from typing import Any
 from flask import Flask, request, session
 from flask_babel import force_locale
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from . import chair_ops, closing_ops, live, plan_ops, term_ops
+from . import chair_ops, closing_ops, live, plan_ops, presence, term_ops
 from .access import participant_for_token
 from .annotations import PlanRows, annotate, annotate_all
 from .db import atomic, db_session
@@ -31,6 +32,7 @@ from .security import hash_token
 from .snapshot import lobby_snapshot, snapshot
 
 MAX_CATCH_UP = 500
+log = logging.getLogger(__name__)
 VIEWS = ("device", "console", "wall")
 
 
@@ -111,22 +113,67 @@ class LiveNamespace(Namespace):
         # Serialises operations per meeting inside this process so that broadcasts leave in
         # the order their sequence numbers were committed.
         self.locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+        self.server_id = presence.new_server_id()
+        self.registered = False
 
     # -- connecting ----------------------------------------------------------------------
 
     def on_connect(self, auth: Any = None) -> None:
         """Admit the socket to its meeting's rooms, or refuse it."""
         conn = self._authenticate(auth if isinstance(auth, dict) else {})
+        self._register_server()
+        with atomic() as s:
+            presence.add_connection(s, self.server_id, request.sid, conn.meeting_id,
+                                    participant_id=conn.participant_id, chair_id=conn.chair_id)
         self.connections[request.sid] = conn
         if conn.participant_id is None:
             enter_rooms(conn, request.sid)
             join_room(chair_room(conn.meeting_id))
             return
         join_room(person_room(conn.participant_id))
-        participant = self._count_connection(conn.participant_id, +1)
+        participant = db_session().get(Participant, conn.participant_id)
         if participant.admitted_at is not None:
             enter_rooms(conn, request.sid)
         self._announce_presence(participant)
+
+    def _register_server(self) -> None:
+        """Record this process as alive at its first socket, and keep saying so.
+
+        Alone (no message queue), it forgets the sockets an earlier, killed process left.
+        """
+        if self.registered:
+            return
+        alone = not self.app.config.get("SOCKETIO_MESSAGE_QUEUE")
+        with atomic() as s:
+            changed = presence.register_server(s, self.server_id, alone=alone)
+        self.registered = True
+        for meeting_id in changed:
+            self._announce_meeting_presence(meeting_id)
+        if not self.app.testing:
+            socketio.start_background_task(self._heartbeat)
+
+    def _heartbeat(self) -> None:
+        stale = float(self.app.config["LIVE_SERVER_STALE_SECONDS"])
+        while True:
+            socketio.sleep(stale / 3)
+            with self.app.app_context():
+                try:
+                    with atomic() as s:
+                        changed = presence.heartbeat(s, self.server_id, stale)
+                    for meeting_id in changed:
+                        self._announce_meeting_presence(meeting_id)
+                except Exception:  # noqa: BLE001  (a database hiccup must not end the beat)
+                    log.exception("presence heartbeat failed")
+
+    def _announce_meeting_presence(self, meeting_id: int) -> None:
+        """Tell a meeting's room who is connected now (after a process was forgotten)."""
+        session = db_session()
+        connected = presence.connected_participants(session, meeting_id)
+        for pid in session.scalars(select(Participant.id).where(
+                Participant.meeting_id == meeting_id)).all():
+            socketio.emit("presence", {"participant_id": pid, "connected": pid in connected},
+                          to=meeting_room(meeting_id), namespace=self.namespace)
+        self._send_lobby(meeting_id, broadcast=True)
 
     def _authenticate(self, auth: dict[str, Any]) -> Connection:
         meeting_id, view = auth.get("meeting"), auth.get("view")
@@ -149,34 +196,32 @@ class LiveNamespace(Namespace):
     def on_disconnect(self, reason: Any = None) -> None:
         """Forget the socket and tell the room that a participant left."""
         conn = self.connections.pop(request.sid, None)
+        with atomic() as s:
+            presence.remove_connection(s, request.sid)
         if conn is not None and conn.participant_id is not None:
-            participant = self._count_connection(conn.participant_id, -1)
+            participant = db_session().get(Participant, conn.participant_id)
             if participant is not None:
                 self._announce_presence(participant)
 
-    def _count_connection(self, participant_id: int, delta: int) -> Participant | None:
-        with atomic() as s:
-            s.execute(update(Participant).where(Participant.id == participant_id).values(
-                connections=Participant.connections + delta))
-            participant = s.get(Participant, participant_id, populate_existing=True)
-            if participant is not None and participant.connections < 0:
-                participant.connections = 0
-        return participant
-
     def _announce_presence(self, participant: Participant) -> None:
-        emit("presence", {"participant_id": participant.id,
-                          "connected": participant.connections > 0},
+        connected = presence.connection_count(db_session(), participant.id) > 0
+        emit("presence", {"participant_id": participant.id, "connected": connected},
              to=meeting_room(participant.meeting_id))
         if participant.admitted_at is None:
             self._send_lobby(participant.meeting_id)
 
-    def _send_lobby(self, meeting_id: int) -> None:
-        waiting = db_session().scalars(select(Participant).where(
+    def _send_lobby(self, meeting_id: int, broadcast: bool = False) -> None:
+        session = db_session()
+        connected = presence.connected_participants(session, meeting_id)
+        waiting = session.scalars(select(Participant).where(
             Participant.meeting_id == meeting_id, Participant.admitted_at.is_(None),
-            Participant.connections > 0)).all()
-        emit("lobby", {"waiting": [{"id": p.id, "name": p.name, "role": p.role,
-                                    "organisation": p.organisation} for p in waiting]},
-             to=chair_room(meeting_id))
+            Participant.id.in_(connected))).all()
+        payload = {"waiting": [{"id": p.id, "name": p.name, "role": p.role,
+                                "organisation": p.organisation} for p in waiting]}
+        if broadcast:
+            socketio.emit("lobby", payload, to=chair_room(meeting_id), namespace=self.namespace)
+        else:
+            emit("lobby", payload, to=chair_room(meeting_id))
 
     # -- who is asking -------------------------------------------------------------------
 

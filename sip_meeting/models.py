@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, UTCDateTime, utcnow
@@ -30,6 +30,10 @@ CHILD_PARTICIPATION = ("present", "part", "heard_before", "views_brought", "not_
 CONSENT_FORMS = ("oral", "written")
 ATTENDANCE = ("invited", "present", "absent")
 REVIEW_OUTCOMES = ("done", "started", "not_started", "not_needed")
+# An id that a client or a link has seen is never given to another row, on any database:
+# SQLite reuses the largest id after a delete unless the table is AUTOINCREMENT, and a late
+# edit addressed to a removed action must not land on a new one (docs/decisions/0013).
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 
 class Versioned:
@@ -67,6 +71,7 @@ class Plan(Versioned, Base):
     """The living SIP for one child, revised over meetings; identified by a first name or alias."""
 
     __tablename__ = "plans"
+    __table_args__ = NEVER_REUSE_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
     chair_id: Mapped[int] = mapped_column(ForeignKey("chairs.id"), index=True)
     child_name: Mapped[str] = mapped_column(String(60))
@@ -124,6 +129,7 @@ class Meeting(Versioned, Base):
     """One SIP meeting of a plan: the first one or a follow-up."""
 
     __tablename__ = "meetings"
+    __table_args__ = NEVER_REUSE_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     chair_id: Mapped[int] = mapped_column(ForeignKey("chairs.id"), index=True)
@@ -159,6 +165,7 @@ class Participant(Base):
     """A person invited to one meeting, reached through a personal join link."""
 
     __tablename__ = "participants"
+    __table_args__ = NEVER_REUSE_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
         ForeignKey("meetings.id", ondelete="CASCADE"), index=True
@@ -175,8 +182,6 @@ class Participant(Base):
     token_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attendance: Mapped[str] = mapped_column(String(10), default="invited")
-    # Open live connections of this participant, over all server processes.
-    connections: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants")
@@ -191,6 +196,7 @@ class Goal(Versioned, Base):
     """A long- or short-term goal of the plan."""
 
     __tablename__ = "goals"
+    __table_args__ = NEVER_REUSE_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10), default="short")
@@ -203,6 +209,7 @@ class Action(Versioned, Base):
     """One action of the plan: what is done, by whom, by when."""
 
     __tablename__ = "actions"
+    __table_args__ = NEVER_REUSE_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     what: Mapped[str] = mapped_column(Text, default="")
@@ -235,6 +242,7 @@ class Consent(Versioned, Base):
     """A recorded consent to share information between organisations."""
 
     __tablename__ = "consents"
+    __table_args__ = NEVER_REUSE_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     given_by: Mapped[str] = mapped_column(String(200), default="")
@@ -249,9 +257,14 @@ class Consent(Versioned, Base):
 
 
 class AuditEvent(Base):
-    """Who changed what, when, with the value before and after."""
+    """Who changed what, when, with the value before and after.
+
+    One person's edits of one field in quick succession are one entry (planning.audit), so
+    typing does not grow the trail by a row per pause.
+    """
 
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_entity", "entity", "entity_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int | None] = mapped_column(
         ForeignKey("plans.id", ondelete="CASCADE"), index=True
@@ -280,7 +293,9 @@ class Operation(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
-    seq: Mapped[int] = mapped_column(Integer)
+    # None for an operation that changed nothing: its answer is kept so that a resend gets
+    # the same answer, but it takes no place in the meeting's sequence.
+    seq: Mapped[int | None] = mapped_column(Integer)
     op_id: Mapped[str] = mapped_column(String(64))
     participant_id: Mapped[int | None] = mapped_column(Integer)
     event: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -292,6 +307,7 @@ class TermRequest(Base):
     """A participant's "what does this word mean here?", shown to the chair."""
 
     __tablename__ = "term_requests"
+    __table_args__ = NEVER_REUSE_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
         ForeignKey("meetings.id", ondelete="CASCADE"), index=True
@@ -309,6 +325,7 @@ class TermExplanation(Base):
     """What a word means in this plan, agreed in a meeting and kept with the plan."""
 
     __tablename__ = "term_explanations"
+    __table_args__ = NEVER_REUSE_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     meeting_id: Mapped[int | None] = mapped_column(
@@ -349,3 +366,56 @@ class ReminderSent(Base):
     recipient: Mapped[str] = mapped_column(String(254))
     day: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BrowserSession(Base):
+    """A signed-in browser, kept on the server so that logging out ends it everywhere.
+
+    The cookie carries only a long random key; its hash is stored here. A chair's login and
+    the join links a browser opened (as the hash of each meeting's token) live in this row,
+    never in the cookie.
+    """
+
+    __tablename__ = "browser_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    chair_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chairs.id", ondelete="CASCADE"), index=True
+    )
+    # {"<meeting id>": "<hash of the join token>"}
+    tokens: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LiveServer(Base):
+    """A running server process, alive while it keeps writing `seen_at` (presence)."""
+
+    __tablename__ = "live_servers"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LiveConnection(Base):
+    """One open live socket: who it is, in which meeting, held by which server process.
+
+    Presence is read from these rows; a process that died leaves rows that go with it once
+    its `seen_at` is stale, and revoking someone disconnects the sockets listed here.
+    """
+
+    __tablename__ = "live_connections"
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    server_id: Mapped[str] = mapped_column(
+        ForeignKey("live_servers.id", ondelete="CASCADE"), index=True
+    )
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    chair_id: Mapped[int | None] = mapped_column(Integer)
+    browser_session_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from . import fields as F
 from .annotations import annotate
@@ -15,6 +16,7 @@ from .live import Actor
 from .meeting_order import meeting_order
 from .models import Meeting, TermExplanation, TermRequest
 from .plan_ops import item_payload
+from .presence import connected_participants
 from .term_ops import explanation_payload, request_payload
 
 
@@ -61,12 +63,13 @@ def lobby_snapshot(meeting: Meeting, actor: Actor, lang: str) -> dict[str, Any]:
 def snapshot(meeting: Meeting, actor: Actor, lang: str, view: str) -> dict[str, Any]:
     """Return the full state of the meeting for one reader."""
     plan = meeting.plan
+    connected = connected_participants(object_session(meeting), meeting.id)
     return {
         "seq": meeting.seq,
         "me": me_payload(meeting, actor, lang, view),
         "meeting": meeting_payload(meeting),
         "order": order_payload(meeting.kind, lang),
-        "participants": [participant_payload(p) for p in meeting.participants],
+        "participants": [participant_payload(p, connected) for p in meeting.participants],
         "plan": {"fields": F.versioned_values("plan", plan)},
         "goals": [item_payload("goal", g) for g in plan.goals],
         "actions": [item_payload("action", a) for a in plan.actions],
