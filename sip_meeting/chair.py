@@ -204,7 +204,8 @@ def set_status(meeting_id: int, status: str):
     actor = live.Actor.of_chair(meeting.id, g.chair)
     try:
         with atomic() as session:
-            event = live.apply(session, actor, f"http-{uuid.uuid4()}", chair_ops.set_status(status))
+            event = live.apply(session, actor, f"http-{uuid.uuid4()}",
+                               chair_ops.set_status(status)).event
     except live.LiveError as err:
         flash(error_message(err.key, **err.params), "error")
     else:

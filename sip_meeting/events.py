@@ -271,22 +271,21 @@ class LiveNamespace(Namespace):
             if conn is None:
                 raise live.LiveError("forbidden")
             with self.locks[conn.meeting_id]:
-                try:
-                    with atomic() as s:
-                        meeting = live.lock_meeting(s, conn.meeting_id)
-                        conn, actor = self._admitted_actor(meeting)
-                        event = live.apply_locked(s, meeting, actor, payload.get("op_id"),
-                                                  build(payload))
-                except live.NoChange as unchanged:
-                    return unchanged.answer
-                emit("op", event, to=meeting_room(conn.meeting_id))
+                with atomic() as s:
+                    meeting = live.lock_meeting(s, conn.meeting_id)
+                    conn, actor = self._admitted_actor(meeting)
+                    outcome = live.apply_locked(s, meeting, actor, payload.get("op_id"),
+                                                build(payload))
+                if outcome.event is None:  # nothing changed, or a resend of a known op
+                    return outcome.answer
+                emit("op", outcome.event, to=meeting_room(conn.meeting_id))
             # Every screen first: the sockets' writers send the op now, before this event's
             # acknowledgement and bookkeeping (under gevent they wait for the loop otherwise).
             socketio.sleep(0)
         except (live.LiveError, InvalidValue) as error:
             return self._refuse(conn, error, payload)
-        self._after(event)
-        return {"ok": True, "seq": event["seq"], **live.ack_of(event)}
+        self._after(outcome.event)
+        return outcome.answer
 
     def _after(self, event: dict[str, Any]) -> None:
         """Move admitted or dismissed participants' sockets; look at the plan again."""

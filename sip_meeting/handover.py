@@ -92,7 +92,7 @@ def satisfaction(meeting_id: int):
     try:
         with atomic() as session:
             event = apply(session, actor, f"http-{uuid.uuid4()}",
-                          answer_satisfaction(request.form.get("answer")))
+                          answer_satisfaction(request.form.get("answer"))).event
     except LiveError as err:
         flash(error_message(err.key, **err.params), "error")
     else:

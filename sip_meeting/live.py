@@ -4,7 +4,9 @@ The caller (events.py) opens the transaction with ``atomic()`` and takes the mee
 lock by bumping its sequence number first (``lock_meeting()``), then checks the caller under
 that lock; ``apply_locked()`` returns the recorded answer for an op_id seen before, and
 otherwise runs the operation, writes its audit event and op-log row and returns the event to
-broadcast once the transaction has committed. ``apply()`` does both for HTTP handlers.
+broadcast once the transaction has committed. An operation that changes nothing gives its
+sequence number back and keeps its answer under its op_id, so a resend is answered the same
+way whatever happened in between. ``apply()`` does both for HTTP handlers.
 """
 
 from __future__ import annotations
@@ -20,7 +22,16 @@ from sqlalchemy.orm import Session
 from . import fields as F
 from .access import link_expired
 from .db import Precompiled, utcnow
-from .models import Action, Chair, Consent, Goal, Meeting, Operation, Participant
+from .models import (
+    Action,
+    AuditEvent,
+    Chair,
+    Consent,
+    Goal,
+    Meeting,
+    Operation,
+    Participant,
+)
 
 # An operation: given the session, the meeting as its lock returned it and the actor, change
 # the plan and return the event to broadcast. One that needs the whole meeting loads it with
@@ -40,7 +51,7 @@ class LiveError(Exception):
 
 
 class NoChange(Exception):
-    """The edit leaves the value as it is: acknowledge without recording anything."""
+    """The edit leaves the value as it is: acknowledge, keep the answer, broadcast nothing."""
 
     def __init__(self, answer: dict[str, Any]) -> None:
         super().__init__("no change")
@@ -108,6 +119,9 @@ _READ_MEETING = Precompiled(select(*_STATE).where(Meeting.id == bindparam("meeti
 _LOCK_MEETING = Precompiled(
     update(Meeting.__table__).where(Meeting.id == bindparam("meeting_id"))
     .values(seq=Meeting.seq + 1).returning(*_STATE))
+_GIVE_BACK_SEQ = Precompiled(
+    update(Meeting.__table__).where(Meeting.id == bindparam("meeting_id"))
+    .values(seq=Meeting.seq - 1))
 _EARLIER_RESULT = Precompiled(select(Operation.result).where(
     Operation.meeting_id == bindparam("meeting_id"), Operation.op_id == bindparam("op_id")))
 _RECORD_OPERATION = Precompiled.insert_into(
@@ -159,27 +173,48 @@ def caller(session: Session, meeting: MeetingState | None, lang: str, *,
     raise LiveError("forbidden")
 
 
-def apply(session: Session, actor: Actor, op_id: Any, operation: Op) -> dict[str, Any]:
-    """Lock the meeting, run one operation and record it; return the event to broadcast."""
+@dataclass(frozen=True)
+class Outcome:
+    """What one operation did: the event to broadcast (None if nothing changed) and the
+    sender's acknowledgement."""
+
+    event: dict[str, Any] | None
+    answer: dict[str, Any]
+
+
+def apply(session: Session, actor: Actor, op_id: Any, operation: Op) -> Outcome:
+    """Lock the meeting, run one operation and record it."""
     return apply_locked(session, lock_meeting(session, actor.meeting_id), actor, op_id, operation)
 
 
 def apply_locked(session: Session, state: MeetingState, actor: Actor, op_id: Any,
-                 operation: Op) -> dict[str, Any]:
-    """Run one operation on a meeting locked by lock_meeting() and record it."""
+                 operation: Op) -> Outcome:
+    """Run one operation on a meeting locked by lock_meeting() and record it.
+
+    The caller commits whatever this returns; a LiveError leaves nothing to commit.
+    """
     if not isinstance(op_id, str) or not 0 < len(op_id) <= F.MAX_OP_ID:
         raise LiveError("invalid", "bad_op_id")
     earlier = _EARLIER_RESULT.scalar(session, {"meeting_id": state.id, "op_id": op_id})
     if earlier is not None:
-        raise NoChange(earlier | {"duplicate": True})
-    event = operation(session, state, actor)
+        _GIVE_BACK_SEQ.execute(session, {"meeting_id": state.id})
+        return Outcome(None, earlier | {"duplicate": True})
+    try:
+        event = operation(session, state, actor)
+    except NoChange as unchanged:
+        _GIVE_BACK_SEQ.execute(session, {"meeting_id": state.id})
+        _RECORD_OPERATION.execute(session, dict(
+            meeting_id=state.id, seq=None, op_id=op_id, participant_id=actor.participant_id,
+            event={}, result=unchanged.answer, at=utcnow()))
+        return Outcome(None, unchanged.answer)
     event.update(seq=state.seq, op_id=op_id)
     event.setdefault("by", actor.name)  # an operation may leave its author unnamed
     session.flush()
+    answer = {"ok": True, "seq": state.seq, **ack_of(event)}
     _RECORD_OPERATION.execute(session, dict(
         meeting_id=state.id, seq=state.seq, op_id=op_id, participant_id=actor.participant_id,
-        event=event, result={"ok": True, "seq": state.seq, **ack_of(event)}, at=utcnow()))
-    return event
+        event=event, result=answer, at=utcnow()))
+    return Outcome(event, answer)
 
 
 def ack_of(event: dict[str, Any]) -> dict[str, Any]:
@@ -204,6 +239,24 @@ def require_chair(actor: Actor) -> None:
     """Refuse a chair's command from anyone else."""
     if not actor.is_chair:
         raise LiveError("forbidden", "chair_only")
+
+
+def missing(session: Session, plan_id: int, entity: Any, item_id: Any) -> LiveError:
+    """The refusal for an item that is not there: `removed` if this plan once had it.
+
+    Ids are never reused (docs/decisions/0013), so an operation addressed to a removed item
+    is refused as such and never lands on another.
+    """
+    if isinstance(entity, str) and entity in ITEM_MODELS and isinstance(item_id, int) \
+            and not isinstance(item_id, bool):
+        removed = session.scalar(select(AuditEvent.actor_name).where(
+            AuditEvent.entity == entity, AuditEvent.entity_id == item_id,
+            AuditEvent.field == "removed", AuditEvent.plan_id == plan_id).limit(1))
+        if removed is not None:
+            error = LiveError("removed", "removed")
+            error.extra = {"entity": entity, "id": item_id}
+            return error
+    return LiveError("not_found")
 
 
 def target(session: Session, meeting: Meeting, entity: str, item_id: Any):

@@ -17,6 +17,9 @@ def error_message(key: str, **params: Any) -> str:
         "chair_only": lambda: _("Only the chair can do that."),
         "not_found": lambda: _("That part of the plan no longer exists. It may have been "
                                "removed by someone else."),
+        "removed": lambda: _("Someone removed this part of the plan before your change "
+                             "arrived. Nothing was changed. Your text is kept under "
+                             "“Not saved”."),
         "closed": lambda: _("The meeting has ended. The plan can no longer be changed."),
         "not_live": lambda: _("The meeting has not started yet. The plan can be changed "
                               "when the chair starts the meeting."),

@@ -134,6 +134,12 @@ def _status_texts() -> dict[str, str]:
         "err.too_large": _("The text is too long. Shorten it and try again."),
         "err.forbidden": _("You cannot change this."),
         "err.not_found": _("This part of the plan has been removed."),
+        "err.removed": _("Someone removed this part of the plan. Your text was not saved "
+                         "there; it is kept under “Not saved”."),
+        "unsaved.title": _("Not saved"),
+        "unsaved.help": _("Someone removed these parts of the plan while you were writing. "
+                          "Your text was not saved. Copy it if you still need it."),
+        "unsaved.dismiss": _("Remove from the list"),
         "err.closed": _("The meeting has ended. Nothing more can be changed."),
         "err.generic": _("Something went wrong. Your text is kept here; try again."),
         "err.connect": _("Could not join the meeting. Open your personal link again."),

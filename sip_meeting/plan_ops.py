@@ -18,6 +18,7 @@ from .live import (
     MeetingState,
     NoChange,
     check_ref,
+    missing,
     require_live,
     require_writer,
     target,
@@ -46,7 +47,7 @@ def edit_field(entity: str, item_id: Any, name: str, base_version: Any, base: An
         where = {"row_id": item_id, "own_meeting": state.id, "own_plan": state.plan_id}
         row = read.first(session, where)
         if row is None:
-            raise LiveError("not_found")
+            raise missing(session, state.plan_id, entity, item_id)
         current, versions = row[0], dict(row[1] or {})
         if field.type == "ref":
             check_ref(session, state, item_id, field, new)
@@ -147,28 +148,36 @@ def _writable_item(session: Session, meeting: Meeting, actor: Actor, entity: Any
     require_writer(actor, "item")
     row = target(session, meeting, entity, item_id) if entity in ITEM_MODELS else None
     if row is None:
-        raise LiveError("not_found")
+        raise missing(session, meeting.plan_id, entity, item_id)
     return row
 
 
 def remove_item(entity: Any, item_id: Any):
-    """Build the operation that removes a list item; what pointed at it points nowhere."""
+    """Build the operation that removes a list item; what pointed at it points nowhere.
+
+    Those cleared links are part of the operation (`changes`), so every screen and every
+    catch-up from the op log sees them, with their new versions.
+    """
 
     def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
         meeting = state.load(session)
         row = _writable_item(session, meeting, actor, entity, item_id)
         before = item_payload(entity, row)["fields"]
+        changes = []
         for other in meeting.plan.actions:
             for ref in ("goal_id", "depends_on_id"):
                 if getattr(other, ref) == row.id and F.SCHEMA["action"][ref].ref == entity:
                     setattr(other, ref, None)
-                    other.bump_version(ref)
+                    changes.append({"entity": "action", "id": other.id, "field": ref,
+                                    "value": None, "version": other.bump_version(ref)})
+                    audit(session, actor, "action", other.id, ref, row.id, None,
+                          plan_id=meeting.plan_id, meeting_id=meeting.id)
         _items(meeting, entity).remove(row)
         session.delete(row)
         audit(session, actor, entity, item_id, "removed",
               {k: v["value"] for k, v in before.items()}, None,
               plan_id=meeting.plan_id, meeting_id=meeting.id)
-        return {"kind": "item_removed", "entity": entity, "id": item_id}
+        return {"kind": "item_removed", "entity": entity, "id": item_id, "changes": changes}
 
     return run
 
@@ -211,7 +220,7 @@ def split_condition(action_id: Any, start: Any, end: Any):
         require_writer(actor, "item")
         original = target(session, meeting, "action", action_id)
         if original is None:
-            raise LiveError("not_found")
+            raise missing(session, meeting.plan_id, "action", action_id)
         text = original.what or ""
         if not all(isinstance(n, int) and not isinstance(n, bool) for n in (start, end)) \
                 or not 0 <= start < end <= len(text):

@@ -2,7 +2,7 @@
 // spoken, open the wall, end the meeting, and write in the plan like everyone else.
 
 import { confirmDialog, fill, h } from "./dom.js";
-import { describePerson, familyFirst, mountErrors, mountSaveStatus, renderCounts, renderOrder } from "./meeting.js";
+import { describePerson, familyFirst, mountErrors, mountUnsaved, mountSaveStatus, renderCounts, renderOrder } from "./meeting.js";
 import { startRoom } from "./room.js";
 
 const { config, t, app, announce, client, planBox, notes, plan } = await startRoom();
@@ -22,6 +22,7 @@ const peopleBox = h("section", { class: "console-panel", "aria-labelledby": "peo
 mountSaveStatus(client, document.getElementById("save-status"),
   document.getElementById("save-spoken"), t);
 mountErrors(client, document.getElementById("live-error"), t);
+mountUnsaved(client, document.getElementById("unsaved"), t);
 
 /** Re-render a panel, keeping keyboard focus on the control with the same data-fkey. */
 function refresh(box, build) {

@@ -2,7 +2,7 @@
 // A child gets a simpler page: where the meeting is, their own words, and who does what.
 
 import { fill, formatDate, h } from "./dom.js";
-import { mountErrors, mountSaveStatus, renderClosing, renderOrder } from "./meeting.js";
+import { mountErrors, mountUnsaved, mountSaveStatus, renderClosing, renderOrder } from "./meeting.js";
 import { startRoom } from "./room.js";
 
 const { config, t, app, announce, client, planBox, notes, plan } = await startRoom();
@@ -16,6 +16,7 @@ let shown = null;   // "lobby", "full" or "simple"
 mountSaveStatus(client, document.getElementById("save-status"),
   document.getElementById("save-spoken"), t);
 mountErrors(client, document.getElementById("live-error"), t);
+mountUnsaved(client, document.getElementById("unsaved"), t);
 
 function renderLobby() {
   const s = client.state;

@@ -47,6 +47,7 @@ export class LiveClient extends EventTarget {
     this.lastBy = new Map();    // key -> name of the last remote writer
     this.typingSent = new Map();
     this.myOps = new Set();     // op_ids sent from this page, to tell our own ops apart
+    this.unsaved = [];          // [{entity, field, value, message}] texts whose item was removed
   }
 
   /** Open the socket; socket.io reconnects by itself and every connect catches up first. */
@@ -209,8 +210,19 @@ export class LiveClient extends EventTarget {
         if (!list) break;
         const at = list.findIndex((i) => i.id === op.id);
         if (at >= 0) list.splice(at, 1);
-        for (const key of [...this.fields.keys()]) {
-          if (key.startsWith(`${op.entity}:${op.id}:`)) this.fields.delete(key);
+        for (const [key, fs] of [...this.fields.entries()]) {
+          if (!key.startsWith(`${op.entity}:${op.id}:`)) continue;
+          // What this person wrote there and had not saved is kept for them to copy.
+          const text = fs.conflict ? fs.conflict.mine : fs.local;
+          if (!this.isMine(op) && this.isDirty(fs) && typeof text === "string" && text.trim()) {
+            this.keepUnsaved(fs, text, null);
+          }
+          clearTimeout(fs.timer);
+          this.fields.delete(key);
+        }
+        // Links to the removed item were cleared in the same operation.
+        for (const c of op.changes || []) {
+          this.serverValue(c.entity, c.id, c.field, c.value, c.version, true, op);
         }
         this.saveDrafts();
         break;
@@ -557,14 +569,42 @@ export class LiveClient extends EventTarget {
       };
       if (answer.version >= fs.server.version) fs.server = { value: fs.conflict.theirs, version: answer.version };
       this.emitChange("field", { key: fs.key, remote: false, conflict: true });
-    } else if (answer.code === "not_found") {
+    } else if (answer.code === "removed" || answer.code === "not_found") {
+      // The item went away before this edit arrived: nothing was stored anywhere, and the
+      // text is kept where the person can copy it.
+      if (typeof p.value === "string" && p.value.trim()) this.keepUnsaved(fs, fs.local, answer.message);
+      clearTimeout(fs.timer);
       this.fields.delete(fs.key);
+      this.emitChange("error", { ...answer, event: entry.event, payload: p });
     } else {
       fs.error = answer.message || null;
       fs.errorCode = answer.code || "generic";
       this.emitChange("field", { key: fs.key, remote: false, error: true });
     }
     this.saveDrafts();
+  }
+
+  /** Keep a text whose item was removed, so that the person can copy it elsewhere. */
+  keepUnsaved(fs, value, message) {
+    if (this.unsaved.some((u) => u.key === fs.key && u.value === value)) return;
+    this.unsaved.push({ key: fs.key, entity: fs.entity, field: fs.field, value, message });
+    this.saveUnsaved();
+    this.emitChange("unsaved");
+  }
+
+  /** The person has dealt with a kept text: forget it. */
+  dismissUnsaved(index) {
+    this.unsaved.splice(index, 1);
+    this.saveUnsaved();
+    this.emitChange("unsaved");
+  }
+
+  saveUnsaved() {
+    if (!this.storageKey) return;
+    try {
+      if (this.unsaved.length) localStorage.setItem(`${this.storageKey}:unsaved`, JSON.stringify(this.unsaved));
+      else localStorage.removeItem(`${this.storageKey}:unsaved`);
+    } catch { /* storage full or blocked: the page still shows them */ }
   }
 
   // ---- what survives a reload -------------------------------------------------------------
@@ -578,6 +618,11 @@ export class LiveClient extends EventTarget {
       const known = new Set(this.outbox.map((e) => e.op_id));
       this.outbox.push(...saved.filter((e) => e && e.op_id && !known.has(e.op_id)));
       for (const e of this.outbox) this.myOps.add(e.op_id);
+    } catch { /* a damaged entry is dropped */ }
+    try {
+      const kept = JSON.parse(localStorage.getItem(`${this.storageKey}:unsaved`) || "[]");
+      for (const u of kept) if (u && typeof u.value === "string" && !this.unsaved.some((x) => x.key === u.key && x.value === u.value)) this.unsaved.push(u);
+      if (this.unsaved.length) { this.saveUnsaved(); this.emitChange("unsaved"); }
     } catch { /* a damaged entry is dropped */ }
   }
 

@@ -99,6 +99,28 @@ export function mountErrors(client, el, t) {
   });
 }
 
+/** Texts whose part of the plan was removed while someone wrote them: kept to copy. */
+export function mountUnsaved(client, el, t) {
+  const render = () => {
+    const kept = client.unsaved;
+    el.hidden = kept.length === 0;
+    if (!kept.length) { el.replaceChildren(); return; }
+    el.replaceChildren(
+      h("h2", { id: "unsaved-title" }, t("unsaved.title")),
+      h("p", {}, t("unsaved.help")),
+      h("ul", { class: "unsaved-list" }, kept.map((u, index) => {
+        const id = `unsaved-${index}`;
+        return h("li", {},
+          h("label", { for: id }, t(`f.${u.entity}.${u.field}`)),
+          h("textarea", { id, readonly: true, rows: 3 }, u.value),
+          h("button", { type: "button", onclick: () => client.dismissUnsaved(index) },
+            t("unsaved.dismiss")));
+      })));
+  };
+  client.addEventListener("unsaved", render);
+  render();
+}
+
 /** The live counts of "Are you satisfied with the meeting?": how many, never who. */
 export function renderCounts(state, t) {
   const counts = state.meeting.satisfaction || {};
