@@ -186,9 +186,12 @@ def remove_participant(meeting_id: int, participant_id: int):
     participant = _chair_participant(meeting, participant_id)
     if ConfirmForm().validate_on_submit():
         name = participant.name
+        actor = live.Actor.of_chair(meeting.id, g.chair)
         try:
             with atomic() as session:
-                planning.remove_participant(session, g.chair, participant)
+                event = live.apply(session, actor, f"http-{uuid.uuid4()}",
+                                   chair_ops.remove_participant(g.chair, participant.id)).event
+            broadcast_op(meeting.id, event)
             flash(_("%(name)s is no longer invited.", name=name), "success")
         except planning.SetupError as err:
             _setup_error(err)

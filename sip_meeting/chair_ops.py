@@ -12,8 +12,9 @@ from .db import utcnow
 from .live import Actor, LiveError, MeetingState, require_chair, require_live
 from .mailer import mail_enabled, queue_plan_deliveries
 from .meeting_order import meeting_order
-from .models import Meeting, Participant
+from .models import Chair, Meeting, Participant
 from .planning import audit
+from .planning import remove_participant as remove_invited
 from .presence import connected_participants
 from .rules import RULE_IDS
 from .versions import freeze
@@ -65,6 +66,25 @@ def dismiss(participant_id: Any):
         audit(session, actor, "participant", participant_id, "admitted", True, None,
               plan_id=meeting.plan_id, meeting_id=meeting.id)
         return {"kind": "dismissed", "participant_id": participant_id}
+
+    return run
+
+
+def remove_participant(chair: Chair, participant_id: int):
+    """Build the chair's operation that takes a participant off the meeting (an HTTP form).
+
+    What named them in the plan is cleared in the same operation, so every screen sees it.
+    """
+
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
+        require_chair(actor)
+        chosen = [p for p in meeting.participants if p.id == participant_id]
+        if not chosen:
+            raise LiveError("not_found")
+        changes = remove_invited(session, chair, chosen[0])
+        return {"kind": "participant_removed", "participant_id": participant_id,
+                "changes": changes}
 
     return run
 

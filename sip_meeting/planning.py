@@ -126,16 +126,31 @@ def add_participant(session: Session, chair: Chair, meeting: Meeting, **fields: 
     return participant
 
 
-def remove_participant(session: Session, chair: Chair, participant: Participant) -> None:
-    """Remove an invited person; their link stops working with them."""
+def remove_participant(session: Session, chair: Chair, participant: Participant
+                       ) -> list[dict[str, Any]]:
+    """Remove an invited person; their link stops working with them.
+
+    Actions they were responsible for keep their text but no longer name them; the cleared
+    fields are returned as changes for the live meeting to broadcast.
+    """
     meeting = participant.meeting
     if meeting.status == "closed":
         raise SetupError("closed")
+    changes = []
+    for action in meeting.plan.actions:
+        if action.responsible_participant_id == participant.id:
+            action.responsible_participant_id = None
+            changes.append({"entity": "action", "id": action.id,
+                            "field": "responsible_participant_id", "value": None,
+                            "version": action.bump_version("responsible_participant_id")})
+            audit(session, chair, "action", action.id, "responsible_participant_id",
+                  participant.id, None, plan_id=meeting.plan_id, meeting_id=meeting.id)
     audit(session, chair, "participant", participant.id, "removed",
           {"role": participant.role, "principal": participant.principal}, None,
           plan_id=meeting.plan_id, meeting_id=meeting.id)
     session.delete(participant)
     session.flush()
+    return changes
 
 
 def issue_link(session: Session, chair: Chair | None, participant: Participant,

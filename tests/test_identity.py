@@ -177,3 +177,26 @@ def test_upgrading_sqlite_never_reuses_an_id_the_audit_trail_saw(tmp_path):
     db.close()
     assert ids == [1, 8]  # above the removed action 7, which the client may still address
     assert kept == ("Kvar",)
+
+
+def test_removing_a_participant_clears_what_named_them_on_every_screen(live, client, login):
+    live.start()
+    sara, per = live.join(), live.join("Per Holm", role="professional",
+                                       principal="municipality")
+    action = sara.op("add_item", entity="action", values={"what": "Ringa skolan"})["id"]
+    assert sara.op("edit", entity="action", id=action, field="responsible_participant_id",
+                   base_version=0, base=None, value=per.participant_id)["ok"]
+    sara.received()
+    login()
+    page = client.post(f"/meetings/{live.meeting.id}/participants/{per.participant_id}/remove")
+    assert page.status_code == 302
+
+    [op] = [o for o in sara.received("op") if o["kind"] == "participant_removed"]
+    assert op["participant_id"] == per.participant_id
+    assert op["changes"] == [{"entity": "action", "id": action,
+                              "field": "responsible_participant_id", "value": None,
+                              "version": 2}]
+    snap = sara.snapshot()
+    assert per.participant_id not in [p["id"] for p in snap["participants"]]
+    fields = {a["id"]: a["fields"] for a in snap["actions"]}
+    assert fields[action]["responsible_participant_id"] == {"value": None, "version": 2}

@@ -311,7 +311,7 @@ client.addEventListener("snapshot", () => {
   plan.render();
 });
 client.addEventListener("op", ({ detail: { op } }) => {
-  if (["step", "status", "admitted", "dismissed", "spoken", "overrides", "term_request", "explanation_added",
+  if (["step", "status", "admitted", "dismissed", "participant_removed", "spoken", "overrides", "term_request", "explanation_added",
     "satisfaction"].includes(op.kind)) renderPanels();
   if (op.kind === "term_request" && op.request.status === "open" && !client.isMine(op)) {
     announce(t("requests.new", { word: op.request.word }));

@@ -115,7 +115,8 @@ client.addEventListener("op", ({ detail: { op } }) => {
       closingBox.querySelector("h2").focus({ preventScroll: true });
     }
   }
-  if (shown === "simple" && (op.entity === "action" || op.kind === "admitted")) renderActions();
+  if (shown === "simple" && (op.entity === "action"
+    || ["admitted", "participant_removed"].includes(op.kind))) renderActions();
 });
 client.addEventListener("field", ({ detail }) => {
   if (shown === "simple" && detail.key.startsWith("action:")) renderActions();

@@ -242,6 +242,12 @@ export class LiveClient extends EventTarget {
         for (const p of op.participants || []) this.upsertParticipant({ ...p, admitted: true });
         break;
       case "dismissed": this.upsertParticipant({ id: op.participant_id, admitted: false }); break;
+      case "participant_removed":
+        s.participants = (s.participants || []).filter((p) => p.id !== op.participant_id);
+        for (const c of op.changes || []) {
+          this.serverValue(c.entity, c.id, c.field, c.value, c.version, true, op);
+        }
+        break;
       case "condition_split": {
         // A new action for the condition, and the original now waits for it.
         const list = s.actions || (s.actions = []);

@@ -793,6 +793,7 @@ export class PlanView {
         break;
       case "admitted":
       case "dismissed":
+      case "participant_removed":
         this.refreshPeople();
         this.refreshRefs();
         break;

@@ -120,7 +120,7 @@ client.addEventListener("op", ({ detail: { op } }) => {
     planBox.parentElement.scrollTop = 0;
     announce(t("announce.step", { title: client.state.order[op.step].title }));
   }
-  if (op.kind === "admitted" || op.kind === "dismissed") renderPresent();
+  if (["admitted", "dismissed", "participant_removed"].includes(op.kind)) renderPresent();
   if (op.kind === "term_request" || op.kind === "explanation_added") renderWords();
 });
 client.addEventListener("presence", () => { if (!shownClosed) renderPresent(); });
