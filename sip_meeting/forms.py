@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -27,6 +31,7 @@ from wtforms.validators import (
 )
 
 from .models import FAMILY_ROLES
+from .planning import STOCKHOLM
 
 ROLE_CHOICES = [
     SelectChoice("guardian", _l("Guardian")),
@@ -64,10 +69,39 @@ class PlanForm(FlaskForm):
     )
 
 
+# A meeting can be dated from a year back (to record or correct one just held) to five years
+# ahead (a follow-up is booked months ahead, never decades). Anything outside is a typing
+# mistake, and a year such as 1 or 9999 has no room left for time zones or a meeting's end.
+MEETING_DAYS_BACK = 365
+MEETING_YEARS_AHEAD = 5
+
+
+def meeting_date_range(today: date | None = None) -> tuple[date, date]:
+    """Return the first and the last day a meeting may be held on, counted from today."""
+    today = today or datetime.now(STOCKHOLM).date()
+    first = today - timedelta(days=MEETING_DAYS_BACK)
+    try:
+        last = today.replace(year=today.year + MEETING_YEARS_AHEAD)
+    except ValueError:  # 29 February, in a year that has none
+        last = today.replace(year=today.year + MEETING_YEARS_AHEAD, day=28)
+    return first, last
+
+
+def meeting_date_in_range(_form, field) -> None:
+    """Keep a meeting's date within `meeting_date_range`."""
+    if field.data is None:
+        return
+    first, last = meeting_date_range()
+    if not first <= field.data <= last:
+        raise ValidationError(_("Choose a date between %(first)s and %(last)s.",
+                                first=format_date(first, "long"),
+                                last=format_date(last, "long")))
+
+
 class MeetingForm(FlaskForm):
     """When, where and why a meeting is held."""
 
-    date = DateField(_l("Date"), validators=[InputRequired()])
+    date = DateField(_l("Date"), validators=[InputRequired(), meeting_date_in_range])
     time = TimeField(_l("Start time"), validators=[InputRequired()])
     duration_minutes = IntegerField(
         _l("Planned length in minutes"),
