@@ -23,14 +23,21 @@ SUMMARY_MAX = 120
 CLOSED_STATUSES = ("done", "cancelled")
 
 
-def plain(text: Any, one_line: bool = False) -> str:
-    """Return text without control characters; on one line and shortened when asked."""
+def plain(text: Any, one_line: bool = False, limit: int | None = SUMMARY_MAX) -> str:
+    """Return text without control characters; on one line and shortened when asked.
+
+    Every calendar file puts people's words through this, so that no control character or
+    line break reaches a property of its own. A one-line text longer than ``limit`` is cut
+    (``None`` keeps it whole, as a place or a web address must be).
+    """
     text = str(text or "").replace("\r\n", "\n").replace("\r", "\n")
     text = "".join(c for c in text if c in "\n\t" or (ord(c) >= 32 and ord(c) != 127))
     if not one_line:
         return text.strip()
     text = " ".join(text.split())
-    return text if len(text) <= SUMMARY_MAX else text[:SUMMARY_MAX - 1].rstrip() + "…"
+    if limit is None or len(text) <= limit:
+        return text
+    return text[:limit - 1].rstrip() + "…"
 
 
 def _day(value: Any) -> date | None:

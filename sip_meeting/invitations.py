@@ -28,6 +28,7 @@ from .access import (
     session_participant,
     session_token,
 )
+from .calendars import plain
 from .db import db_session
 from .forms import ConfirmForm
 from .meeting_order import meeting_order
@@ -62,11 +63,14 @@ def invitation_ics(meeting: Meeting, url: str | None) -> bytes:
     start = meeting.starts_at.astimezone(STOCKHOLM)
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=meeting.duration_minutes))
-    event.add("summary", _("SIP meeting for %(child)s", child=meeting.plan.child_name))
-    event.add("location", meeting.place or meeting.video_link)
-    lines = [meeting.purpose]
+    # The chair's words go in as plain text, cleaned as in the plan's other calendar files.
+    event.add("summary", _("SIP meeting for %(child)s",
+                           child=plain(meeting.plan.child_name, one_line=True)))
+    event.add("location", plain(meeting.place or meeting.video_link, one_line=True,
+                                limit=None))
+    lines = [plain(meeting.purpose)]
     if meeting.questions:
-        lines += ["", _("Questions for the meeting:"), meeting.questions]
+        lines += ["", _("Questions for the meeting:"), plain(meeting.questions)]
     if url:
         event.add("url", url)
         lines += ["", _("Your personal link to the meeting:"), url]

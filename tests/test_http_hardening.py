@@ -1,15 +1,16 @@
-"""Hardening at the edges: sane meeting dates."""
+"""Hardening at the edges: sane meeting dates, clean calendar files."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
 from sip_meeting import planning
+from sip_meeting.calendars import deadlines_ics, followup_ics
 from sip_meeting.db import atomic
 from sip_meeting.forms import meeting_date_range
 from sip_meeting.models import AuditEvent, Meeting
@@ -101,3 +102,61 @@ def test_a_far_future_date_cannot_break_the_invitation_file(chair_client, app, m
     assert response.status_code == 200
     [event] = Calendar.from_ical(response.data).walk("VEVENT")
     assert event.decoded("dtstart").date() == TODAY + timedelta(days=7)
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Calendar files carry no control characters
+
+
+RAW = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")  # a tab may stay; it is allowed in a value
+
+
+def assert_clean_calendar(data: bytes) -> Calendar:
+    """Every line ends with CRLF and no line holds a control character or a bare CR or LF."""
+    assert data.endswith(b"\r\n")
+    for line in data.split(b"\r\n"):
+        assert not RAW.search(line), line
+    return Calendar.from_ical(data)
+
+
+def test_calendar_files_carry_no_raw_control_characters(app, make_chair, make_participant):
+    # Made through the planning functions: the forms would not let these characters in.
+    with app.app_context(), atomic() as session:
+        chair = session.merge(make_chair())
+        plan = planning.create_plan(session, chair, "Al\x01va\r\nBerg\x07")
+        meeting = planning.schedule_meeting(
+            session, chair, plan,
+            planning.local_to_utc(TODAY + timedelta(days=7), time(13, 0)),
+            place="Rum\r\n12\x0b\x1b", purpose="Planera\x1b stödet\rnu\x7f",
+            questions="Hur går det?\x08\r\nVad behövs?\x0c")
+    _participant, token = make_participant(meeting, name="Sara\r\nBerg\x07")
+    guest = app.test_client()
+    guest.get(f"/j/{token}")
+    response = guest.get(f"/m/{meeting.id}/invitation.ics")
+    assert response.status_code == 200
+    [event] = assert_clean_calendar(response.data).walk("VEVENT")
+    assert str(event["summary"]).endswith("Alva Berg")
+    assert str(event["location"]) == "Rum 12"
+    description = str(event["description"])
+    assert "Planera stödet\nnu" in description and "Hur går det?\nVad behövs?" in description
+
+    control = "\x00\x01\x07\x0b\x1b\x7f\r"
+    snapshot = {
+        "plan_id": 7, "version": 1, "frozen_at": "2031-02-01T12:00:00+00:00",
+        "child_name": f"Alva{control}\nBerg",
+        "participants": [{"id": 1, "name": f"Sara{control}", "role": "guardian",
+                          "principal": "family"}],
+        "sections": {"followup_date": "2031-03-12", "followup_form": f"Möte{control}\npå skolan",
+                     "followup_convener": f"Karin{control}Holm"},
+        "actions": [{"id": 1, "what": f"Kontakta{control}\r\nrektor",
+                     "responsible_participant_id": 1, "responsible": "",
+                     "responsible_name": f"Sara{control}", "organisation": f"Skolan{control}",
+                     "principal": "family", "due_date": "2031-02-10",
+                     "decision_date": "2031-02-01", "when_note": f"Före{control}lov",
+                     "status": "planned", "family_part": f"Ringa{control}\nskolan"}],
+    }
+    with app.app_context():
+        for data in (followup_ics(snapshot, "sv", "https://sip.example.se/m/1/plan"),
+                     deadlines_ics(snapshot, 1, "en")):
+            for event in assert_clean_calendar(data).walk("VEVENT"):
+                assert "\n" not in str(event["summary"])
