@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app, request
 from flask_babel import format_date
 from werkzeug.routing import IntegerConverter
 
@@ -71,8 +71,23 @@ SECURITY_HEADERS = {
 }
 
 
+# Browsers keep https for a year, on every subdomain, once a production page said so.
+HSTS = "max-age=31536000; includeSubDomains"
+NO_STORE = "no-store"
+
+
 def add_security_headers(response):
-    """Keep pages self-contained: no third-party content, no framing, no referrer leaks."""
+    """Keep pages self-contained: no third-party content, no framing, no referrer leaks.
+
+    Nothing but the static files is kept in a cache: pages, documents and calendar files
+    carry the child's plan and personal links, and a shared or borrowed computer must not
+    show them again from its cache. A view that serves public reference data may mark its
+    response ``public`` (the glossary's JSON does) and keeps it.
+    """
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.endpoint != "static" and not response.cache_control.public:
+        response.headers["Cache-Control"] = NO_STORE
+    if current_app.config["MODE"] == "production" and request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response

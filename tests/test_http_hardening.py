@@ -1,4 +1,4 @@
-"""Hardening at the edges: sane meeting dates, clean calendar files."""
+"""Hardening at the edges: sane meeting dates, clean calendar files, no caching, HSTS."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from sip_meeting import planning
+from sip_meeting import create_app, planning
 from sip_meeting.calendars import deadlines_ics, followup_ics
 from sip_meeting.db import atomic
 from sip_meeting.forms import meeting_date_range
@@ -160,3 +160,111 @@ def test_calendar_files_carry_no_raw_control_characters(app, make_chair, make_pa
                      deadlines_ics(snapshot, 1, "en")):
             for event in assert_clean_calendar(data).walk("VEVENT"):
                 assert "\n" not in str(event["summary"])
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. No caching of personal data; HSTS in production over https
+
+
+def _is_no_store(response) -> bool:
+    return response.headers.get("Cache-Control") == "no-store"
+
+
+@pytest.mark.parametrize("who,method,path", [
+    ("chair", "get", "/"),
+    ("chair", "get", "/meetings/{m}"),
+    ("chair", "get", "/meetings/{m}/edit"),
+    ("chair", "post", "/meetings/{m}/participants/{p}/link"),       # the link and its QR code
+    ("chair", "post", "/meetings/{m}/participants/{p}/invitation.ics"),
+    ("chair", "get", "/meetings/{m}/invitation"),
+    ("chair", "get", "/meetings/{m}/console"),
+    ("chair", "get", "/meetings/{m}/wall"),
+    ("participant", "get", "/j/{token}"),                           # a redirect, too
+    ("participant", "get", "/m/{m}"),
+    ("participant", "get", "/m/{m}/invitation"),
+    ("participant", "get", "/m/{m}/invitation.ics"),
+])
+def test_pages_of_a_meeting_are_never_stored(app, chair_client, make_meeting, make_participant,
+                                             who, method, path):
+    meeting = make_meeting()
+    participant, token = make_participant(meeting)
+    http = chair_client
+    if who == "participant":
+        http = app.test_client()
+        if "{token}" not in path:
+            http.get(f"/j/{token}")
+    url = path.format(m=meeting.id, p=participant.id, token=token)
+    response = getattr(http, method)(url, data={"token": token} if method == "post" else None)
+    assert response.status_code in (200, 302), url
+    assert _is_no_store(response), (url, response.headers.get("Cache-Control"))
+
+
+@pytest.fixture
+def closed(live):
+    """A closed meeting with a follow-up date, and Sara who joined it."""
+    live.start()
+    live.sara = live.join()
+    assert live.sara.op("edit", entity="plan", id=live.meeting.plan_id, field="followup_date",
+                        base_version=0, base="", value="2031-04-01")["ok"]
+    live.end()
+    return live
+
+
+@pytest.mark.parametrize("who,path", [
+    ("participant", "/m/{m}/plan"),                    # the family page
+    ("participant", "/m/{m}/plan.docx"),
+    ("participant", "/m/{m}/followup.ics"),
+    ("participant", "/m/{m}/my-actions.ics"),
+    ("chair", "/meetings/{m}/plan"),
+    ("chair", "/meetings/{m}/plan.docx"),
+    ("chair", "/plans/{plan}/history"),
+])
+def test_the_handed_over_plan_is_never_stored(closed, who, path):
+    http = closed.sara.http if who == "participant" else closed.chair.http
+    url = path.format(m=closed.meeting.id, plan=closed.meeting.plan_id)
+    response = http.get(url)
+    assert response.status_code == 200, url
+    assert _is_no_store(response), (url, response.headers.get("Cache-Control"))
+
+
+def test_static_files_and_public_glossary_data_keep_their_caching(client):
+    page = client.get("/login")
+    assert _is_no_store(page)
+    with client.get("/static/css/app.css") as static:
+        assert static.status_code == 200
+        assert "no-store" not in static.headers.get("Cache-Control", "")
+    # the glossary's terms are public reference data, marked so by their view
+    assert _is_no_store(client.get("/glossary"))
+    term = client.get("/glossary/insats.json")
+    assert term.status_code == 200 and term.headers["Cache-Control"] == "public, max-age=3600"
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    def make(**config):
+        return create_app({
+            "TESTING": True, "SECRET_KEY": "x" * 64, "DATABASE_URL": database_url,
+            "RATELIMIT_ENABLED": False, "SOCKETIO_ASYNC_MODE": "threading",
+            "INSTANCE_PATH": str(tmp_path / "instance"), **config})
+
+    return make
+
+
+def test_hsts_is_sent_in_production_over_https_only(make_app):
+    hsts = "max-age=31536000; includeSubDomains"
+    cases = [
+        # mode, proxies, base_url, forwarded proto, expected header
+        ("production", 0, "https://localhost", None, hsts),
+        ("production", 0, "http://localhost", None, None),
+        ("production", 1, "http://localhost", "https", hsts),   # TLS ends at the proxy
+        ("production", 0, "http://localhost", "https", None),   # an untrusted header
+        ("development", 0, "https://localhost", None, None),
+    ]
+    for mode, proxies, base_url, proto, expected in cases:
+        http = make_app(MODE=mode, TRUSTED_PROXIES=proxies).test_client()
+        headers = {"X-Forwarded-Proto": proto} if proto else {}
+        for path in ("/login", "/static/css/app.css"):
+            with http.get(path, base_url=base_url, headers=headers) as response:
+                assert response.status_code == 200
+                assert response.headers.get("Strict-Transport-Security") == expected, \
+                    (mode, proxies, base_url, proto, path)
