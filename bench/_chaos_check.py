@@ -19,8 +19,11 @@ Definitions (each counted once per change, by op_id):
   two answers to one op_id that disagree, or an item in the database that neither the seed
   nor any acknowledged add explains (an add applied twice).
 - ids reused: two acknowledged adds answered with the same id.
-- DIVERGENT: a device whose copy of the plan after its final sync differs from the database
+- DIVERGENT: a device whose copy of the plan after catching up differs from the database
   (every field's value and version, every list's ids in order).
+
+The checks run at every quiet moment of a run (the load paused, every outbox empty, every
+device caught up) and at its end; a failure is counted once, however often it is seen.
 - phantom ops: a device applied an op under a seq that the op log gives to another op_id.
 - contiguous: the op log's seqs are exactly 1..the meeting's seq.
 """
@@ -98,14 +101,43 @@ def state_of(snapshot: dict[str, Any]) -> tuple[dict, dict[str, list[int]]]:
     return fields, lists
 
 
-def evaluate(records: list[Any], devices: list[Any], seed: dict[str, Any], db: DbState,
-             ) -> dict[str, Any]:
-    """Count what was sent, acknowledged, refused, lost, duplicated and diverged."""
-    examples: dict[str, list[str]] = defaultdict(list)
+class Verdict:
+    """The failures found, each once by what identifies it, over every look at the database."""
 
-    def note(kind: str, text: str) -> None:
-        if len(examples[kind]) < MAX_EXAMPLES:
-            examples[kind].append(text)
+    KINDS = ("lost", "duplicates", "ids_reused", "divergent", "phantom_ops", "undrained", "seq")
+
+    def __init__(self) -> None:
+        self.found: dict[str, set[Any]] = {kind: set() for kind in self.KINDS}
+        self.examples: dict[str, list[str]] = defaultdict(list)
+        self.looks = 0
+
+    def flag(self, kind: str, key: Any, text: str) -> None:
+        if key in self.found[kind]:
+            return
+        self.found[kind].add(key)
+        if len(self.examples[kind]) < MAX_EXAMPLES:
+            self.examples[kind].append(text)
+
+    def counts(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: len(self.found[k]) for k in self.KINDS if k != "seq"}
+        out["seq_contiguous"] = not self.found["seq"]
+        out["looks"] = self.looks
+        out["examples"] = {k: v for k, v in self.examples.items() if v}
+        return out
+
+
+def evaluate(records: list[Any], devices: list[Any], seed: dict[str, Any], db: DbState,
+             verdict: Verdict, label: str, final: bool = True) -> dict[str, Any]:
+    """Check one quiet moment (every outbox empty, every device caught up) into `verdict`.
+
+    Returns the counts of what was sent and answered so far; the failures accumulate in
+    `verdict`, each flagged once, so a change lost at one look and overwritten by the next is
+    still counted. `final`: the run is over, so an unanswered change is undrained.
+    """
+    verdict.looks += 1
+
+    def flag(kind: str, key: Any, text: str) -> None:
+        verdict.flag(kind, key, f"[{label}] {text}")
 
     refused: Counter[str] = Counter()
     refused_as: Counter[str] = Counter()  # by event and code
@@ -115,59 +147,53 @@ def evaluate(records: list[Any], devices: list[Any], seed: dict[str, Any], db: D
             refused[str(r.answer.get("code"))] += 1
             refused_as[f"{r.event}:{r.answer.get('code')}"] += 1
     undrained = [r for r in records if r.answer is None]
-    for r in undrained[:MAX_EXAMPLES]:
-        note("undrained", f"{r.op_id} {r.event} {_short(r.payload)} sent {r.sends}x")
-
-    lost: set[str] = set()
-    duplicates = 0
+    if final:
+        for r in undrained:
+            flag("undrained", r.op_id, f"{r.op_id} {r.event} {_short(r.payload)} sent "
+                                       f"{r.sends}x")
 
     # -- the op log ------------------------------------------------------------------------
     logged = [(seq, op_id, event) for seq, op_id, event in db.ops if seq is not None]
     seqs = sorted(seq for seq, _, _ in logged)
-    contiguous = seqs == list(range(1, db.seq + 1))
-    if not contiguous:
+    if seqs != list(range(1, db.seq + 1)):
         missing = sorted(set(range(1, db.seq + 1)) - set(seqs))
-        note("seq", f"meeting seq {db.seq}, {len(seqs)} logged, missing {missing[:10]}, "
-                    f"repeated {[s for s, n in Counter(seqs).items() if n > 1][:10]}")
+        flag("seq", "seq", f"meeting seq {db.seq}, {len(seqs)} logged, missing {missing[:10]}, "
+                           f"repeated {[s for s, n in Counter(seqs).items() if n > 1][:10]}")
     log_by_seq = {seq: op_id for seq, op_id, _ in logged}
     log_by_op: dict[str, list[int]] = defaultdict(list)
     for seq, op_id, _ in logged:
         log_by_op[op_id].append(seq)
     for op_id, found in log_by_op.items():
         if len(found) > 1:
-            duplicates += 1
-            note("duplicates", f"{op_id} logged under seqs {found}")
+            flag("duplicates", op_id, f"{op_id} logged under seqs {found}")
 
     seen: dict[str, set[int]] = defaultdict(set)
     for device in devices:
-        for op_id, found in device.seen.items():
-            seen[op_id] |= found
+        with device.seen_lock:
+            for op_id, found in device.seen.items():
+                seen[op_id] |= found
     for op_id, found in seen.items():
-        if len(found) > 1 and len(log_by_op.get(op_id, [])) <= 1:
-            duplicates += 1
-            note("duplicates", f"{op_id} broadcast under seqs {sorted(found)}")
+        if len(found) > 1:
+            flag("duplicates", op_id, f"{op_id} broadcast under seqs {sorted(found)}")
 
     for r in records:
         keys = {(a.get("ok"), a.get("seq"), a.get("id"), a.get("version"), a.get("code"))
                 for a in r.answers}
         if len(keys) > 1:
-            duplicates += 1
-            note("duplicates", f"{r.op_id} answered differently: {r.answers}")
+            flag("duplicates", r.op_id, f"{r.op_id} answered differently: {r.answers}")
 
     for r in acked:
         seq = r.answer.get("seq")
         if seq is not None and log_by_seq.get(seq) != r.op_id:
-            lost.add(r.op_id)
-            note("lost", f"{r.op_id} acknowledged at seq {seq}, the log has "
-                         f"{log_by_seq.get(seq)!r} there")
+            flag("lost", r.op_id, f"{r.op_id} acknowledged at seq {seq}, the log has "
+                                  f"{log_by_seq.get(seq)!r} there")
 
-    phantom = 0
     for device in devices:
-        for seq, op_id in device.applied.items():
+        for seq, op_id in list(device.applied.items()):
             if log_by_seq.get(seq) != op_id:
-                phantom += 1
-                note("phantom", f"device {device.n} applied {op_id} as seq {seq}, the log "
-                                f"has {log_by_seq.get(seq)!r}")
+                flag("phantom_ops", (device.n, seq), f"device {device.n} applied {op_id} as "
+                                                     f"seq {seq}, the log has "
+                                                     f"{log_by_seq.get(seq)!r}")
 
     # -- items -----------------------------------------------------------------------------
     present = {e: set(ids) for e, ids in db.lists.items()}
@@ -179,24 +205,22 @@ def evaluate(records: list[Any], devices: list[Any], seed: dict[str, Any], db: D
             removed_by[(p["entity"], p["id"])] = r.op_id
         elif r.event == "add_item" and isinstance(r.answer.get("id"), int):
             added_by[(p["entity"], r.answer["id"])].append(r.op_id)
-    ids_reused = 0
     for (entity, item_id), op_ids in added_by.items():
         if len(op_ids) > 1:
-            ids_reused += 1
-            note("ids_reused", f"{entity} {item_id} given to {op_ids}")
+            flag("ids_reused", (entity, item_id), f"{entity} {item_id} given to {op_ids}")
         if item_id not in present[entity] and (entity, item_id) not in removed_by:
-            lost.update(op_ids)
-            note("lost", f"added {entity} {item_id} ({op_ids[0]}) is gone, nobody removed it")
+            for op_id in op_ids:
+                flag("lost", op_id, f"added {entity} {item_id} ({op_id}) is gone, nobody "
+                                    f"removed it")
     for (entity, item_id), op_id in removed_by.items():
         if item_id in present[entity]:
-            lost.add(op_id)
-            note("lost", f"removed {entity} {item_id} ({op_id}) is still there")
+            flag("lost", op_id, f"removed {entity} {item_id} ({op_id}) is still there")
     seeded = {e: set(ids) for e, ids in seed["lists"].items()}
     for entity in LISTS:
         for item_id in present[entity] - seeded[entity]:
             if (entity, item_id) not in added_by:
-                duplicates += 1
-                note("duplicates", f"{entity} {item_id} exists but no acknowledged add made it")
+                flag("duplicates", (entity, item_id),
+                     f"{entity} {item_id} exists but no acknowledged add made it")
 
     # -- fields ----------------------------------------------------------------------------
     cascades: dict[tuple[str, int, str], dict[int, Any]] = defaultdict(dict)
@@ -215,9 +239,9 @@ def evaluate(records: list[Any], devices: list[Any], seed: dict[str, Any], db: D
         if key not in db.fields:
             if entity in LISTS and (entity, item_id) in removed_by:
                 continue  # superseded: an acknowledged removal took the item
-            lost.update(r.op_id for r in edits)
-            note("lost", f"{key} acknowledged by {edits[0].op_id} but the item is gone and "
-                         f"no acknowledged removal took it")
+            for r in edits:
+                flag("lost", r.op_id, f"{key} acknowledged ({r.op_id}) but the item is gone "
+                                      f"and no acknowledged removal took it")
             continue
         value, version = db.fields[key]
         versions: dict[int, set] = defaultdict(set)
@@ -227,36 +251,32 @@ def evaluate(records: list[Any], devices: list[Any], seed: dict[str, Any], db: D
         top_ops = [r.op_id for r in edits if r.answer["version"] == top]
         for r in edits:
             if r.answer["version"] > version:
-                lost.add(r.op_id)
-                note("lost", f"{key} acknowledged at version {r.answer['version']} "
-                             f"({r.op_id}), the database has version {version}")
+                flag("lost", r.op_id, f"{key} acknowledged at version {r.answer['version']} "
+                                      f"({r.op_id}), the database has version {version}")
         if len(versions[top]) > 1:
-            lost.update(top_ops)
-            note("lost", f"{key} version {top} acknowledged with {len(versions[top])} values")
+            problem = f"{key} version {top} acknowledged with {len(versions[top])} values"
         elif version == top and _hashable(value) not in versions[top]:
-            lost.update(top_ops)
-            note("lost", f"{key} version {top}: acknowledged {next(iter(versions[top]))!r}, "
-                         f"the database has {value!r}")
+            problem = (f"{key} version {top}: acknowledged {next(iter(versions[top]))!r}, "
+                       f"the database has {value!r}")
         elif version > top and not _explained(key, value, version, versions[top], cascades,
                                               removed_by):
-            lost.update(top_ops)
-            note("lost", f"{key} acknowledged up to version {top} ({top_ops[0]}), the "
-                         f"database has version {version} {value!r} that no acknowledged "
-                         f"change explains")
+            problem = (f"{key} acknowledged up to version {top} ({top_ops[0]}), the database "
+                       f"has version {version} {value!r} that no acknowledged change explains")
+        else:
+            continue
+        for op_id in top_ops:
+            flag("lost", op_id, problem)
 
     # -- devices ---------------------------------------------------------------------------
-    divergent = 0
     for device in devices:
         diffs = _differences(device, db)
         if diffs:
-            divergent += 1
-            note("divergent", f"device {device.n} ({len(diffs)} differences): "
-                              + "; ".join(diffs[:3]))
+            flag("divergent", device.n, f"device {device.n} ({len(diffs)} differences): "
+                                        + "; ".join(diffs[:3]))
 
-    kinds = Counter(r.event for r in records)
     return {
         "sent": len([r for r in records if r.sends]),
-        "sent_by_kind": dict(kinds),
+        "sent_by_kind": dict(Counter(r.event for r in records)),
         "resends": sum(max(r.sends - 1, 0) for r in records),
         "acked": len(acked),
         "acked_by_kind": dict(Counter(r.event for r in acked)),
@@ -266,16 +286,8 @@ def evaluate(records: list[Any], devices: list[Any], seed: dict[str, Any], db: D
                                                            for a in r.answers)),
         "refused": dict(sorted(refused.items())),
         "refused_as": dict(refused_as.most_common()),
-        "undrained": len(undrained),
-        "lost": len(lost),
-        "duplicates": duplicates,
-        "ids_reused": ids_reused,
-        "divergent": divergent,
-        "phantom_ops": phantom,
         "seq": db.seq,
-        "seq_contiguous": contiguous,
         "position_ties": db.position_ties,
-        "examples": {k: v for k, v in examples.items() if v},
     }
 
 

@@ -204,9 +204,9 @@ class Device(threading.Thread):
         self.offline_until = 0.0
         self.counter = 0
         self.ready = threading.Event()  # synced once
-        self.drained = threading.Event()
-        self.final = threading.Event()
-        self.final_incremental = False
+        self.drained_for = -1  # the last quiet moment for which the outbox was empty
+        self.final_for = -1  # the last quiet moment for which the device caught up
+        self.final_incremental = False  # it caught up by ops then, not from a snapshot
         self.error: str | None = None
 
     # -- the loop ---------------------------------------------------------------------------
@@ -256,9 +256,9 @@ class Device(threading.Thread):
             if self.outbox:
                 self._flush_one()
                 continue
-            if phase == "drain":
-                self.drained.set()
-            elif phase == "final" and not self.final.is_set():
+            if phase == "drain" and not self.drafts:
+                self.drained_for = c.quiet
+            elif phase == "final" and self.final_for != c.quiet:
                 self._final_sync()
                 continue
             self._wait_inbox(0.02)
@@ -357,7 +357,7 @@ class Device(threading.Thread):
                 self.need_sync = True
                 return
             self.final_incremental = True
-        self.final.set()
+        self.final_for = self.control.quiet
 
     def _wait_inbox(self, timeout: float) -> None:
         try:

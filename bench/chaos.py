@@ -43,7 +43,7 @@ for _path in (ROOT / "bench", ROOT / "tests"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from _chaos_check import evaluate, read_database, state_of  # noqa: E402
+from _chaos_check import Verdict, evaluate, read_database, state_of  # noqa: E402
 from _chaos_client import Connection, Device  # noqa: E402
 from live_server import LiveServer  # noqa: E402
 
@@ -52,7 +52,7 @@ DEVICES_PER_PARTICIPANT = 4  # the server allows five sockets a participant: one
 SETUP_SECONDS = 120
 FINAL_SECONDS = 30
 FAILURES = ("lost", "duplicates", "divergent", "phantom_ops", "ids_reused", "undrained",
-            "device_errors")
+            "device_errors")  # and seq_contiguous false
 
 
 @dataclass
@@ -66,6 +66,7 @@ class Options:
     rate: float = 25.0
     drop_every: tuple[float, float] = (2.0, 4.0)
     drain: float = 60.0
+    quiet_points: int = 2  # pauses in the load to check the database (and the end's look)
     seed: int | None = None
     pg_url: str | None = None
     workdir: Path | None = None  # kept; without it a temporary folder is made and removed
@@ -87,12 +88,18 @@ class Control:
     events_burst: float
     hard_deadline: float
     phase: str = "start"  # start, load, drain, final, done
+    quiet: int = 0  # the number of the quiet moment being made (drain, final)
 
 
 @dataclass
 class Faults:
+    """What the run did to the server, and how long its parts took."""
+
     kills: int = 0
     restart_seconds: list[float] = field(default_factory=list)
+    drain_seconds: list[float] = field(default_factory=list)
+    looks_skipped: int = 0
+    load_seconds: float = 0.0
 
 
 class RunError(RuntimeError):
@@ -237,8 +244,8 @@ def run(options: Options, progress: Any = None) -> dict[str, Any]:
             tag=secrets.token_hex(2), rate_per_device=per_device,
             drop_every=options.drop_every, events_per_second=options.events_per_second,
             events_burst=options.events_burst,
-            hard_deadline=time.monotonic() + SETUP_SECONDS + options.duration + options.drain
-            + FINAL_SECONDS)
+            hard_deadline=time.monotonic() + SETUP_SECONDS + options.duration
+            + (options.quiet_points + 1) * (options.drain + FINAL_SECONDS))
         devices = [Device(n, control, device_cookie(links[n % len(links)]))
                    for n in range(options.clients)]
         for device in devices:
@@ -251,30 +258,44 @@ def run(options: Options, progress: Any = None) -> dict[str, Any]:
         say(f"load: {options.clients} devices, {options.rate}/s, {options.kills} kills, "
             f"{options.duration:.0f} s")
         faults = Faults()
-        control.phase = "load"
-        load_started = time.monotonic()
-        _inject(server, options, faults, rng, load_started, say)
-        load_seconds = time.monotonic() - load_started
+        verdict = Verdict()
 
+        def look(final: bool) -> dict[str, Any]:
+            """Pause the load, let everything settle, and check the database."""
+            control.quiet += 1
+            control.phase = "drain"
+            begun = time.monotonic()
+            settled = _wait_for(lambda: all(d.drained_for == control.quiet for d in devices),
+                                options.drain)
+            faults.drain_seconds.append(time.monotonic() - begun)
+            control.phase = "final"
+            settled = _wait_for(lambda: all(d.final_for == control.quiet for d in devices),
+                                FINAL_SECONDS) and settled
+            if not settled and not final:
+                faults.looks_skipped += 1  # something still in flight: no fair verdict now
+                return {}
+            label = "end" if final else f"quiet point {control.quiet}"
+            say(f"{label}: comparing with the database")
+            db = read_database(url, server.meeting_id)
+            records = [r for d in devices for r in list(d.ledger.values())]
+            return evaluate(records, devices, seed_state, db, verdict, label, final)
+
+        _inject(server, options, faults, rng, control, say, look)
+        load_seconds = faults.load_seconds
         say("draining every outbox")
-        control.phase = "drain"
-        drain_started = time.monotonic()
-        _wait_all([d.drained for d in devices], options.drain)
-        drain_seconds = time.monotonic() - drain_started
-        control.phase = "final"
-        _wait_all([d.final for d in devices], FINAL_SECONDS)
-        say("comparing with the database")
-        db = read_database(url, server.meeting_id)
+        report = look(final=True)
+        final_synced = sum(d.final_for == control.quiet for d in devices)
         control.phase = "done"
         for device in devices:
             device.join(timeout=10)
-        records = [r for d in devices for r in d.ledger.values()]
-        report = evaluate(records, devices, seed_state, db)
+        report.update(verdict.counts())
         stats = _device_stats(devices)
         output = server.output()
         report.update(
             database=options.database, clients=options.clients, rate=options.rate,
-            duration=round(load_seconds, 1), drain_seconds=round(drain_seconds, 1),
+            duration=round(load_seconds, 1),
+            drain_seconds=[round(s, 1) for s in faults.drain_seconds],
+            looks_skipped=faults.looks_skipped,
             wall_seconds=round(time.monotonic() - started, 1), seed=seed,
             kills=faults.kills, restart_seconds=[round(s, 2) for s in faults.restart_seconds],
             drops=stats.get("drops", 0), dropped_in_flight=stats.get("dropped_in_flight", 0),
@@ -283,7 +304,7 @@ def run(options: Options, progress: Any = None) -> dict[str, Any]:
             catch_up_syncs=stats.get("catch_up_syncs", 0), gaps=stats.get("gaps", 0),
             answer_timeouts=stats.get("answer_timeouts", 0),
             final_incremental=sum(d.final_incremental for d in devices),
-            final_synced=sum(d.final.is_set() for d in devices),
+            final_synced=final_synced,
             device_errors=sum(d.error is not None for d in devices),
             device_stats=stats,
             server_errors=server_errors(output),
@@ -311,25 +332,49 @@ def run(options: Options, progress: Any = None) -> dict[str, Any]:
 
 
 def _inject(server: LiveServer, options: Options, faults: Faults, rng: random.Random,
-            started: float, say: Any) -> None:
-    """Kill and restart the server K times, spread over the load; return when it ends."""
-    end = started + options.duration
+            control: Control, say: Any, look: Any) -> None:
+    """Run the load: kill and restart the server K times, look at quiet points between.
+
+    Kills fall at (i+1)/(K+1) of the load (give or take a fifth of the gap between two),
+    quiet points at (j+1/2)/Q; the time a quiet point takes does not count as load.
+    """
     gap = options.duration / (options.kills + 1)
-    times = [started + gap * (i + 1) + rng.uniform(-0.2, 0.2) * gap
-             for i in range(options.kills)]
-    for at in times:
-        time.sleep(max(0.0, at - time.monotonic()))
-        down = time.monotonic()
-        server.stop(hard=True)  # SIGKILL: whatever was in flight is cut off
-        faults.kills += 1
-        time.sleep(rng.uniform(0.1, 1.0))
-        try:
-            server.start()
-        except RuntimeError as error:
-            raise RunError(f"the server did not come back after kill {faults.kills}") from error
-        faults.restart_seconds.append(time.monotonic() - down)
-        say(f"kill {faults.kills}: back after {faults.restart_seconds[-1]:.1f} s")
-    time.sleep(max(0.0, end - time.monotonic()))
+    events = [(gap * (i + 1) + rng.uniform(-0.2, 0.2) * gap, "kill")
+              for i in range(options.kills)]
+    quiet = options.quiet_points
+    events += [(options.duration * (j + 0.5) / quiet, "look") for j in range(quiet)]
+    events.append((options.duration, "end"))
+    control.phase = "load"
+    begun, paused = time.monotonic(), 0.0
+    for at, what in sorted(events):
+        time.sleep(max(0.0, begun + paused + at - time.monotonic()))
+        if what == "kill":
+            down = time.monotonic()
+            server.stop(hard=True)  # SIGKILL: whatever was in flight is cut off
+            faults.kills += 1
+            time.sleep(rng.uniform(0.1, 1.0))
+            try:
+                server.start()
+            except RuntimeError as error:
+                raise RunError(f"the server did not come back after kill {faults.kills}"
+                               ) from error
+            faults.restart_seconds.append(time.monotonic() - down)
+            say(f"kill {faults.kills}: back after {faults.restart_seconds[-1]:.1f} s")
+        elif what == "look":
+            stopped = time.monotonic()
+            look(final=False)
+            paused += time.monotonic() - stopped
+            control.phase = "load"
+    faults.load_seconds = time.monotonic() - begun - paused
+
+
+def _wait_for(condition: Any, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def server_errors(output: str) -> dict[str, int]:
@@ -382,6 +427,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds between a device's drops, as MIN-MAX; 0 for none")
     parser.add_argument("--drain", type=float, default=60.0,
                         help="longest wait for every outbox to empty (default 60 s)")
+    parser.add_argument("--quiet-points", type=int, default=2,
+                        help="pauses in the load to check the database as at the end (2)")
     parser.add_argument("--seed", type=int, default=None, help="the devices' random seed")
     parser.add_argument("--keep", type=Path, default=None,
                         help="a folder to run in and keep (the server's log, SQLite's file)")
@@ -415,9 +462,10 @@ def print_report(report: dict[str, Any]) -> None:
         f"  LOST {report['lost']}  DUPLICATES {report['duplicates']}  DIVERGENT "
         f"{report['divergent']}  phantom ops {report['phantom_ops']}  ids reused "
         f"{report['ids_reused']}",
-        f"  seq 1..{report['seq']} contiguous: {report['seq_contiguous']}; server tracebacks "
-        f"{report['server_tracebacks']}; drained in {report['drain_seconds']} s, "
-        f"{report['wall_seconds']} s in all",
+        f"  seq 1..{report['seq']} contiguous: {report['seq_contiguous']}; looks at the "
+        f"database {report['looks']} (skipped {report['looks_skipped']}), drained in "
+        f"{report['drain_seconds']} s; server tracebacks {report['server_tracebacks']} "
+        f"{report['server_errors'] or ''}; {report['wall_seconds']} s in all",
     ]
     for kind, texts in report["examples"].items():
         lines.append(f"  {kind}:")
@@ -431,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(duration=args.duration, kills=args.kills, clients=args.clients,
                       database=args.database, rate=args.rate,
                       drop_every=_drop_every(args.drop_every), drain=args.drain,
+                      quiet_points=args.quiet_points,
                       seed=args.seed, pg_url=args.pg_url, workdir=args.keep)
     try:
         report = run(options, progress=lambda text: print(text, file=sys.stderr, flush=True))
