@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -142,6 +144,7 @@ def serve(host: str, port: int) -> None:
         raise click.ClickException(
             "choose the async mode with the variable SIP_MEETING_SOCKETIO_ASYNC_MODE, "
             "not in the instance's config.py")
+    _check_free(host, port)
     click.echo(f"Serving on http://{host}:{port} (async mode {socketio.async_mode})")
     # Everything loaded so far (the app, rules, glossary, SQLAlchemy's mappers) lives as long as
     # the process: keep it out of the garbage collector's full passes, which otherwise scan it
@@ -151,8 +154,43 @@ def serve(host: str, port: int) -> None:
     # Flask's command line sets this to stop app.run() from blocking a command; serving is the
     # whole point of this command.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
-                 log_output=False)
+    try:
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
+                     log_output=False)
+    except OSError as err:  # taken between the check and the start
+        if err.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        raise click.ClickException(_cannot_listen(host, port, err)) from None
+
+
+def _check_free(host: str, port: int) -> None:
+    """Refuse to start, in one line, when HOST:PORT cannot be listened on (taken, say).
+
+    The servers bind only once they run, after "Serving on" is printed, and then end in a
+    traceback; binding a socket first, as they do (reusing an address in TIME_WAIT), says why.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _name, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as err:
+        raise click.ClickException(_cannot_listen(host, port, err)) from None
+
+
+def _cannot_listen(host: str, port: int, err: OSError) -> str:
+    if isinstance(err, socket.gaierror):
+        why = "the host name is unknown"
+    elif err.errno == errno.EADDRINUSE:
+        why = "the port is in use by another program; stop it or choose another --port"
+    elif err.errno == errno.EACCES:
+        why = "permission denied; choose a port above 1023"
+    elif err.errno == errno.EADDRNOTAVAIL:
+        why = "this machine has no such address"
+    else:
+        why = err.strerror or str(err)
+    return f"cannot serve on {host}:{port}: {why}"
 
 
 def _patched_for_gevent() -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
@@ -165,3 +166,21 @@ def test_serve_refuses_gevent_chosen_where_it_cannot_patch_first(tmp_path):
     result = app.test_cli_runner().invoke(args=["serve", "--port", "1"])
     assert result.exit_code == 1
     assert "SIP_MEETING_SOCKETIO_ASYNC_MODE" in result.output
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(tmp_path):
+    """Another program listens on the port: one clear line and a failing exit, no traceback."""
+    exe = Path(sys.executable).with_name("sip-meeting")
+    env = {**os.environ, "SIP_MEETING_INSTANCE_PATH": str(tmp_path),
+           "SIP_MEETING_SECRET_KEY": "busy-port-test"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([exe, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                              env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "Serving on" not in done.stdout and "Traceback" not in done.stderr
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert f"127.0.0.1:{port}" in lines[0] and "in use" in lines[0]
