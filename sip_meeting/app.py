@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
         # Each socket's events run in order, not each in a task of its own.
         async_handlers=app.config["SOCKETIO_ASYNC_HANDLERS"],

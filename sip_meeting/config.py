@@ -20,6 +20,9 @@ class Defaults:
     # FULL: every acknowledged edit survives even a power cut (see docs/decisions/0006).
     SQLITE_SYNCHRONOUS = "FULL"
     SOCKETIO_MESSAGE_QUEUE = None  # redis://... when several server processes run
+    # The queue's channel: Redis shares channels across its numbered databases, so two
+    # deployments on one Redis each need their own, or each receives the other's meetings.
+    SOCKETIO_CHANNEL = "flask-socketio"
     # gevent: one loop serves every socket; `sip-meeting serve` patches the standard library
     # for it first. The variable SIP_MEETING_SOCKETIO_ASYNC_MODE=threading chooses threads.
     SOCKETIO_ASYNC_MODE = "gevent"
