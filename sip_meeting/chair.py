@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -52,21 +52,30 @@ def _chair_participant(meeting: Meeting, participant_id: int) -> Participant:
 @bp.get("/")
 def dashboard():
     """Show the chair's meetings, the follow-ups that are due and the overdue actions."""
-    today = date.today()
+    now = datetime.now(UTC)
+    today = now.astimezone(planning.STOCKHOLM).date()
     meetings = db_session().scalars(
         select(Meeting).where(Meeting.chair_id == g.chair.id).order_by(Meeting.starts_at)
     ).all()
     plans = db_session().scalars(
         select(Plan).where(Plan.chair_id == g.chair.id).order_by(Plan.child_name)
     ).all()
+    # A meeting still being prepared whose time is over is not upcoming: it was held without
+    # the tool, registered afterwards, or forgotten, and is listed apart.
+    drafts = [m for m in meetings if m.status == "draft"]
     return render_template(
         "chair/dashboard.html", plans=plans, today=today,
         live=[m for m in meetings if m.status in ("open", "live")],
-        upcoming=[m for m in meetings if m.status == "draft"],
+        upcoming=[m for m in drafts if _ends_at(m) > now],
+        passed=[m for m in reversed(drafts) if _ends_at(m) <= now],
         closed=[m for m in reversed(meetings) if m.status == "closed"][:20],
         followups_due=planning.followups_due(plans, today),
         overdue=planning.overdue_actions(plans, today),
     )
+
+
+def _ends_at(meeting: Meeting) -> datetime:
+    return meeting.starts_at + timedelta(minutes=meeting.duration_minutes or 0)
 
 
 @bp.route("/plans/new", methods=["GET", "POST"])
@@ -108,6 +117,7 @@ def edit_meeting(meeting_id: int):
     """Change a meeting's time, place and purpose."""
     meeting = chair_meeting(meeting_id)
     form = MeetingForm(obj=meeting)
+    form.current_start = meeting.starts_at
     if not form.is_submitted():
         local = meeting.starts_at.astimezone(planning.STOCKHOLM)
         form.date.data, form.time.data = local.date(), local.time()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     IntegerField,
@@ -31,7 +32,7 @@ from wtforms.validators import (
 )
 
 from .models import FAMILY_ROLES
-from .planning import STOCKHOLM
+from .planning import STOCKHOLM, local_to_utc
 
 ROLE_CHOICES = [
     SelectChoice("guardian", _l("Guardian")),
@@ -98,11 +99,37 @@ def meeting_date_in_range(_form, field) -> None:
                                 last=format_date(last, "long")))
 
 
-class MeetingForm(FlaskForm):
-    """When, where and why a meeting is held."""
+def meeting_date_not_past(form, field) -> None:
+    """Refuse a start that has passed unless the chair says the meeting was already held.
 
-    date = DateField(_l("Date"), validators=[InputRequired(), meeting_date_in_range])
+    Registering a meeting held on paper is allowed, but only when asked for: a date in the
+    past is otherwise a typing mistake that would leave the meeting off "Upcoming". An edit
+    that keeps the start the meeting already has is not asked again.
+    """
+    if field.errors or field.data is None or form.time.data is None or form.held.data:
+        return
+    starts_at = local_to_utc(field.data, form.time.data)
+    if starts_at == getattr(form, "current_start", None):
+        return
+    if starts_at < datetime.now(UTC):
+        raise ValidationError(_("This time has already passed. Choose a later date or time, or "
+                                "tick “%(held)s”.", held=form.held.label.text))
+
+
+class MeetingForm(FlaskForm):
+    """When, where and why a meeting is held.
+
+    A view that edits a meeting sets ``current_start`` to its start, which may stay as it is
+    even once it has passed.
+    """
+
+    date = DateField(_l("Date"), validators=[InputRequired(), meeting_date_in_range,
+                                             meeting_date_not_past])
     time = TimeField(_l("Start time"), validators=[InputRequired()])
+    held = BooleanField(
+        _l("This meeting has already been held"),
+        description=_l("Tick this only to register a meeting that took place earlier."),
+    )
     duration_minutes = IntegerField(
         _l("Planned length in minutes"),
         default=90,
