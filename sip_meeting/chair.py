@@ -177,6 +177,44 @@ def new_link(meeting_id: int, participant_id: int):
     return _show_link(meeting, participant, token)
 
 
+def _confirm_page(meeting: Meeting, participant: Participant, kind: str):
+    """Ask before something that cannot be undone; the page works without JavaScript."""
+    if meeting.status == "closed":
+        return redirect(url_for("chair.meeting", meeting_id=meeting.id))
+    if kind == "revoke":
+        if not participant.token_hash or participant.token_revoked_at:
+            return redirect(url_for("chair.meeting", meeting_id=meeting.id) + "#participants")
+        texts = {"title": _("Stop the link for %(name)s?", name=participant.name),
+                 "text": _("The link stops working at once, also on a screen where the meeting "
+                           "is open now. You can make a new link later."),
+                 "yes": _("Yes, stop the link")}
+        action = url_for("chair.revoke_link", meeting_id=meeting.id,
+                         participant_id=participant.id)
+    else:
+        texts = {"title": _("Remove %(name)s from the meeting?", name=participant.name),
+                 "text": _("Their personal link stops working at once. Actions they are "
+                           "responsible for stay in the plan, without a responsible person."),
+                 "yes": _("Yes, remove %(name)s", name=participant.name)}
+        action = url_for("chair.remove_participant", meeting_id=meeting.id,
+                         participant_id=participant.id)
+    return render_template("chair/confirm.html", meeting=meeting, action=action,
+                           confirm=ConfirmForm(), **texts)
+
+
+@bp.get("/meetings/<int:meeting_id>/participants/<int:participant_id>/revoke")
+def confirm_revoke_link(meeting_id: int, participant_id: int):
+    """Ask before stopping a participant's join link."""
+    meeting = chair_meeting(meeting_id)
+    return _confirm_page(meeting, _chair_participant(meeting, participant_id), "revoke")
+
+
+@bp.get("/meetings/<int:meeting_id>/participants/<int:participant_id>/remove")
+def confirm_remove_participant(meeting_id: int, participant_id: int):
+    """Ask before removing a participant from a meeting."""
+    meeting = chair_meeting(meeting_id)
+    return _confirm_page(meeting, _chair_participant(meeting, participant_id), "remove")
+
+
 @bp.post("/meetings/<int:meeting_id>/participants/<int:participant_id>/revoke")
 def revoke_link(meeting_id: int, participant_id: int):
     """Stop a participant's join link from working."""
