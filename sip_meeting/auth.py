@@ -18,9 +18,12 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from . import revocation
+from .access import browser_session, end_browser_session, start_browser_session
 from .db import atomic, db_session, utcnow
 from .extensions import limiter
 from .forms import LoginForm
+from .i18n import current_language
 from .models import Chair
 from .security import hash_password, verify_password
 
@@ -54,9 +57,12 @@ def login():
                 and chair is not None:
             with atomic():
                 chair.last_login_at = utcnow()
-            session.clear()
-            session["chair_id"] = chair.id
-            session.permanent = True
+            lang = current_language()
+            ended = browser_session()
+            start_browser_session(chair.id)  # a new key: the one the browser had ends
+            if ended is not None:
+                revocation.end_sockets(revocation.browser_sockets([ended.id]), "logged_out",
+                                       lang)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("Wrong email or password."))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
@@ -64,8 +70,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Log the chair out and forget everything in this browser's session."""
-    session.clear()
+    """Log out: end this browser's session on the server, and close the sockets it opened."""
+    lang = current_language()
+    ended = end_browser_session()
+    if ended is not None:
+        revocation.end_sockets(revocation.browser_sockets([ended.id]), "logged_out", lang)
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 

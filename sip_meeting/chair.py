@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import chair_ops, live, mailer, planning
+from . import chair_ops, live, mailer, planning, revocation
 from .access import chair_meeting, require_chair
 from .db import atomic, db_session
 from .events import broadcast_op
@@ -174,6 +174,9 @@ def new_link(meeting_id: int, participant_id: int):
         abort(400)
     with atomic() as session:
         token = planning.issue_link(session, g.chair, participant)
+    # Whoever holds the old link is in the meeting no more, on any screen.
+    revocation.end_sockets(revocation.participant_sockets(participant.id), "link_replaced",
+                           participant.language)
     return _show_link(meeting, participant, token)
 
 
@@ -223,6 +226,8 @@ def revoke_link(meeting_id: int, participant_id: int):
     if ConfirmForm().validate_on_submit():
         with atomic() as session:
             planning.revoke_link(session, g.chair, participant)
+        revocation.end_sockets(revocation.participant_sockets(participant.id), "link_revoked",
+                               participant.language)
         flash(_("The link for %(name)s no longer works.", name=participant.name), "success")
     return redirect(url_for("chair.meeting", meeting_id=meeting.id))
 
@@ -233,12 +238,15 @@ def remove_participant(meeting_id: int, participant_id: int):
     meeting = chair_meeting(meeting_id)
     participant = _chair_participant(meeting, participant_id)
     if ConfirmForm().validate_on_submit():
-        name = participant.name
+        name, lang = participant.name, participant.language
+        # Listed first: removing the participant removes the records of their sockets.
+        sockets = revocation.participant_sockets(participant.id)
         actor = live.Actor.of_chair(meeting.id, g.chair)
         try:
             with atomic() as session:
                 event = live.apply(session, actor, f"http-{uuid.uuid4()}",
                                    chair_ops.remove_participant(g.chair, participant.id)).event
+            revocation.end_sockets(sockets, "removed", lang)
             broadcast_op(meeting.id, event)
             flash(_("%(name)s is no longer invited.", name=name), "success")
         except planning.SetupError as err:

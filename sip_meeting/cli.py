@@ -17,6 +17,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
+from . import browser_sessions, revocation
 from .db import atomic, db_session
 from .demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from .extensions import socketio
@@ -71,6 +72,28 @@ def create_chair(email: str, name: str, password: str) -> None:
             raise click.ClickException(f"a chair with email {email} already exists")
         session.add(Chair(email=email, name=name, password_hash=hash_password(password)))
     click.echo(f"Chair {email} created.")
+
+
+@click.command("set-password")
+@with_appcontext
+@click.argument("email")
+@click.password_option(help="Asked for when not given.")
+def set_password(email: str, password: str) -> None:
+    """Change a chair's password and log them out everywhere."""
+    email = email.strip().lower()
+    if len(password) < 10:
+        raise click.BadParameter("use at least 10 characters", param_hint="password")
+    with atomic() as session:
+        chair = session.scalar(select(Chair).where(func.lower(Chair.email) == email))
+        if chair is None:
+            raise click.ClickException(f"no chair has the email {email}")
+        chair.password_hash = hash_password(password)
+        ended = browser_sessions.end_all_of_chair(session, chair.id)
+    # Read once the sessions have ended, so a socket opened meanwhile is listed or refused.
+    closed = revocation.end_sockets(revocation.browser_sockets(ended, chair_id=chair.id),
+                                    "password_changed", chair.locale)
+    click.echo(f"Password of {email} changed; {len(ended)} signed-in browser(s) logged out, "
+               f"{closed} live connection(s) closed.")
 
 
 @click.command("demo")
@@ -202,5 +225,6 @@ def _patched_for_gevent() -> bool:
 def init_app(app: Flask) -> None:
     """Register the commands on the app's command line."""
     app.cli.add_command(db_group)
-    for cmd in (create_chair, demo, meetings, export, serve, lint, glossary, remind):
+    for cmd in (create_chair, set_password, demo, meetings, export, serve, lint, glossary,
+                remind):
         app.cli.add_command(cmd)

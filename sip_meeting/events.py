@@ -12,15 +12,24 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask, request, session
 from flask_babel import force_locale
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
 from sqlalchemy import select
 
-from . import chair_ops, closing_ops, live, plan_ops, presence, term_ops
-from .access import participant_for_token
+from . import (
+    browser_sessions,
+    chair_ops,
+    closing_ops,
+    live,
+    plan_ops,
+    presence,
+    revocation,
+    term_ops,
+)
+from .access import browser_session, participant_for_token_hash, valid_token_hashes
 from .annotations import PlanRows, annotate, annotate_all
 from .db import atomic, db_session
 from .extensions import socketio
@@ -28,7 +37,6 @@ from .fields import InvalidValue
 from .live_messages import error_message
 from .mailer import email_plan_later
 from .models import Chair, Meeting, Operation, Participant
-from .security import hash_token
 from .snapshot import lobby_snapshot, snapshot
 
 MAX_CATCH_UP = 500
@@ -46,6 +54,7 @@ class Connection:
     chair_id: int | None = None
     participant_id: int | None = None
     token_hash: str | None = None
+    browser_session_id: int | None = None  # the signed-in browser that opened it
 
 
 def meeting_room(meeting_id: int) -> str:
@@ -124,7 +133,14 @@ class LiveNamespace(Namespace):
         self._register_server()
         with atomic() as s:
             presence.add_connection(s, self.server_id, request.sid, conn.meeting_id,
-                                    participant_id=conn.participant_id, chair_id=conn.chair_id)
+                                    participant_id=conn.participant_id, chair_id=conn.chair_id,
+                                    browser_session_id=conn.browser_session_id)
+        if self._lost_access({request.sid: conn}):
+            # Access ended after the check, and a revoke or logout that listed the sockets
+            # before this one was recorded would miss it: checked again once it is recorded.
+            with atomic() as s:
+                presence.remove_connection(s, request.sid)
+            self._forbidden(conn.lang)
         self.connections[request.sid] = conn
         if conn.participant_id is None:
             enter_rooms(conn, request.sid)
@@ -162,6 +178,7 @@ class LiveNamespace(Namespace):
                         changed = presence.heartbeat(s, self.server_id, stale)
                     for meeting_id in changed:
                         self._announce_meeting_presence(meeting_id)
+                    self.close_lost_sockets()
                 except Exception:  # noqa: BLE001  (a database hiccup must not end the beat)
                     log.exception("presence heartbeat failed")
 
@@ -178,20 +195,63 @@ class LiveNamespace(Namespace):
     def _authenticate(self, auth: dict[str, Any]) -> Connection:
         meeting_id, view = auth.get("meeting"), auth.get("view")
         lang = session.get("lang")
-        if isinstance(meeting_id, int) and view in VIEWS:
+        signed_in = browser_session()  # the browser's session on the server, if it counts
+        if signed_in is not None and isinstance(meeting_id, int) and view in VIEWS:
             meeting = db_session().get(Meeting, meeting_id)
-            chair_id = session.get("chair_id")
-            if meeting is not None and view != "device" and meeting.chair_id == chair_id:
+            chair_id = signed_in.chair_id
+            if meeting is not None and view != "device" and chair_id is not None \
+                    and meeting.chair_id == chair_id:
                 chair = db_session().get(Chair, chair_id)
-                return Connection(meeting_id, view, lang or chair.locale or "sv", chair_id=chair_id)
-            token = session.get("tokens", {}).get(str(meeting_id))
-            participant = participant_for_token(token) if token and view == "device" else None
+                return Connection(meeting_id, view, lang or chair.locale or "sv", chair_id=chair_id,
+                                  browser_session_id=signed_in.id)
+            token_hash = browser_sessions.token_hash_for(signed_in, meeting_id)
+            participant = participant_for_token_hash(token_hash) if view == "device" else None
             if participant is not None and participant.meeting_id == meeting_id:
                 return Connection(meeting_id, view, lang or participant.language,
-                                  participant_id=participant.id, token_hash=hash_token(token))
+                                  participant_id=participant.id, token_hash=token_hash,
+                                  browser_session_id=signed_in.id)
+        self._forbidden(lang)
+
+    @staticmethod
+    def _forbidden(lang: str | None) -> NoReturn:
         with force_locale(lang or "sv"):
             raise ConnectionRefusedError(
                 {"code": "forbidden", "message": error_message("forbidden")})
+
+    # -- access that ended ---------------------------------------------------------------
+
+    def _lost_access(self, conns: dict[str, Connection]) -> dict[str, str]:
+        """Return which of these sockets lost access since connecting, with the reason.
+
+        A participant's link must still be the one the socket came with; the browser session
+        that opened a socket must still count (not logged out, not expired).
+        """
+        signed_in = browser_sessions.valid_ids(db_session(), {
+            c.browser_session_id for c in conns.values() if c.browser_session_id is not None})
+        links = valid_token_hashes(c.participant_id for c in conns.values()
+                                   if c.participant_id is not None)
+        lost = {}
+        for sid, conn in conns.items():
+            if conn.browser_session_id is not None and conn.browser_session_id not in signed_in:
+                lost[sid] = "logged_out" if conn.participant_id is None else "signed_out"
+            elif conn.participant_id is not None and links.get(conn.participant_id) != \
+                    conn.token_hash:
+                lost[sid] = "signed_out"
+        return lost
+
+    def close_lost_sockets(self) -> int:
+        """Close this process's sockets that lost access; return how many.
+
+        Revoking and logging out close the sockets at once (revocation.py), in every process
+        when there is a message queue. This catches, at each heartbeat, what that cannot
+        reach: a password changed from the command line with no message queue, or a message
+        the queue lost.
+        """
+        lost = self._lost_access(dict(self.connections))
+        for sid, reason in lost.items():
+            conn = self.connections.get(sid)
+            revocation.end_sockets([sid], reason, conn.lang if conn else None)
+        return len(lost)
 
     def on_disconnect(self, reason: Any = None) -> None:
         """Forget the socket and tell the room that a participant left."""

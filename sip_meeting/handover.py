@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_babel import force_locale
 
-from .access import chair_meeting, require_chair, session_participant
+from .access import chair_meeting, participant_or_rejoin, require_chair
 from .calendars import deadlines_ics, followup_ics
 from .closing_ops import SATISFACTION, answer_satisfaction
 from .db import atomic, db_session
@@ -57,9 +57,7 @@ def own_tasks_first(snapshot: dict[str, Any], participant: Participant) -> list[
 
 
 def _closed_version(meeting_id: int) -> tuple[Participant, PlanVersion]:
-    participant = session_participant(meeting_id)
-    if participant is None:
-        abort(404)
+    participant = participant_or_rejoin(meeting_id)
     version = meeting_version(db_session(), meeting_id)
     if version is None:
         abort(404)

@@ -23,10 +23,9 @@ from markupsafe import Markup
 from .access import (
     chair_meeting,
     participant_for_token,
+    participant_or_rejoin,
     remember_participant,
     require_chair,
-    session_participant,
-    session_token,
 )
 from .calendars import plain
 from .db import db_session
@@ -51,8 +50,11 @@ def qr_svg(url: str) -> Markup:
     return Markup(svg)
 
 
-def invitation_ics(meeting: Meeting, url: str | None) -> bytes:
-    """Build the calendar invitation for a meeting, with the personal link when given."""
+def invitation_ics(meeting: Meeting, url: str | None, personal: bool = True) -> bytes:
+    """Build the calendar invitation for a meeting, with the personal link when given.
+
+    Not personal: the address of the meeting's page, which opens on the device that joined.
+    """
     cal = Calendar()
     cal.add("prodid", "-//sip-meeting//kallelse//SV")
     cal.add("version", "2.0")
@@ -73,16 +75,18 @@ def invitation_ics(meeting: Meeting, url: str | None) -> bytes:
         lines += ["", _("Questions for the meeting:"), plain(meeting.questions)]
     if url:
         event.add("url", url)
-        lines += ["", _("Your personal link to the meeting:"), url]
+        lines += ["", _("Your personal link to the meeting:") if personal else
+                  _("The meeting's page (it opens on the device where you opened your link):"),
+                  url]
     event.add("description", "\n".join(lines).strip())
     cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()
 
 
-def _ics_response(meeting: Meeting, url: str | None) -> Response:
+def _ics_response(meeting: Meeting, url: str | None, personal: bool = True) -> Response:
     return Response(
-        invitation_ics(meeting, url),
+        invitation_ics(meeting, url, personal),
         mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="sip-meeting-{meeting.id}.ics"'},
     )
@@ -116,30 +120,30 @@ def chair_ics(meeting_id: int, participant_id: int):
 
 @bp.get("/j/<token>")
 def join(token: str):
-    """Enter through a personal link; the token moves from the address into the session."""
+    """Enter through a personal link; the browser's session on the server keeps its hash."""
     participant = participant_for_token(token)
     if participant is None:
         return render_template("bad_link.html"), 404
-    remember_participant(participant, token)
+    remember_participant(participant)
     return redirect(url_for("room.device", meeting_id=participant.meeting_id))
-
-
-def _participant_or_404(meeting_id: int) -> Participant:
-    participant = session_participant(meeting_id)
-    if participant is None:
-        abort(404)
-    return participant
 
 
 @bp.get("/m/<int:meeting_id>/invitation")
 def participant_invitation(meeting_id: int):
     """Show a participant their meeting's invitation."""
-    participant = _participant_or_404(meeting_id)
+    participant = participant_or_rejoin(meeting_id)
     return _render_invitation(participant.meeting, participant)
 
 
 @bp.get("/m/<int:meeting_id>/invitation.ics")
 def participant_ics(meeting_id: int):
-    """Give a participant the calendar file carrying their own link."""
-    participant = _participant_or_404(meeting_id)
-    return _ics_response(participant.meeting, join_url(session_token(meeting_id)))
+    """Give a participant the calendar file, with the address of the meeting's page.
+
+    Only the hash of their join token is kept, so their personal link cannot be written
+    again; the page opens in this browser while it stays signed in, and otherwise says to
+    open the personal link again.
+    """
+    participant = participant_or_rejoin(meeting_id)
+    base = current_app.config["PUBLIC_URL"] or request.url_root
+    url = base.rstrip("/") + url_for("room.device", meeting_id=participant.meeting_id)
+    return _ics_response(participant.meeting, url, personal=False)

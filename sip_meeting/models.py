@@ -377,6 +377,8 @@ class BrowserSession(Base):
     """
 
     __tablename__ = "browser_sessions"
+    # Sockets are recorded with their session's id: a new session must not take an old one's.
+    __table_args__ = NEVER_REUSE_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     chair_id: Mapped[int | None] = mapped_column(

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     g,
     redirect,
@@ -15,7 +14,7 @@ from flask import (
     url_for,
 )
 
-from .access import chair_meeting, require_chair, session_participant
+from .access import chair_meeting, participant_or_rejoin, require_chair
 from .i18n import current_language
 from .invitations import qr_svg
 from .live_strings import live_strings
@@ -56,9 +55,7 @@ def _public_url(path: str) -> str:
 @bp.get("/m/<int:meeting_id>")
 def device(meeting_id: int):
     """Open the meeting on a participant's own device."""
-    participant = session_participant(meeting_id)
-    if participant is None:
-        abort(404)
+    participant = participant_or_rejoin(meeting_id)
     if participant.meeting.status == "closed":
         return redirect(url_for("handover.family_page", meeting_id=meeting_id))
     g.participant = participant

@@ -24,14 +24,20 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """`sip-meeting serve` on its own port and instance folder, seeded with the demo."""
+    """`sip-meeting serve` on its own port and instance folder, seeded with the demo.
 
-    def __init__(self, instance: Path, database_url: str | None = None) -> None:
+    `env` adds settings (SIP_MEETING_* variables). `LiveServer.beside(other)` is a second
+    process of the same deployment: the same instance folder, database and settings.
+    """
+
+    def __init__(self, instance: Path, database_url: str | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.log = instance.parent / f"serve-{instance.name}.log"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "SIP_MEETING_INSTANCE_PATH": str(instance),
-                    "SIP_MEETING_SECRET_KEY": "live-server-test-secret", "PYTHONUNBUFFERED": "1"}
+                    "SIP_MEETING_SECRET_KEY": "live-server-test-secret", "PYTHONUNBUFFERED": "1",
+                    **(env or {})}
         if database_url:
             self.env["SIP_MEETING_DATABASE_URL"] = database_url
         self.process: subprocess.Popen | None = None
@@ -41,6 +47,23 @@ class LiveServer:
         self.chair_email = re.search(r"email: (\S+)", output).group(1)
         self.chair_password = re.search(r"password: (\S+)", output).group(1)
         self.meeting_id = 1
+
+    @classmethod
+    def beside(cls, other: LiveServer) -> LiveServer:
+        """Return another server process sharing `other`'s instance, database and settings.
+
+        Nothing is migrated or seeded again; the demo's links and login are `other`'s.
+        """
+        server = cls.__new__(cls)
+        server.port = free_port()
+        server.log = other.log.with_name(f"{other.log.stem}-beside-{server.port}.log")
+        server.url = f"http://127.0.0.1:{server.port}"
+        server.env = dict(other.env)
+        server.process = None
+        server.join_links = dict(other.join_links)
+        server.chair_email, server.chair_password = other.chair_email, other.chair_password
+        server.meeting_id = other.meeting_id
+        return server
 
     def _run(self, *args: str) -> str:
         done = subprocess.run([EXE, *args], env=self.env, capture_output=True, text=True,

@@ -37,8 +37,8 @@ def _parse_event(data: bytes):
     return calendar.walk("VEVENT")[0]
 
 
-def test_participant_ics_carries_stockholm_time_and_own_link(client, make_meeting,
-                                                             make_participant, query):
+def test_participant_ics_carries_stockholm_time_and_the_meetings_page(client, make_meeting,
+                                                                      make_participant, query):
     meeting, token = _meeting_with_guest(make_meeting, make_participant)
     client.get(f"/j/{token}")
     response = client.get(f"/m/{meeting.id}/invitation.ics")
@@ -48,8 +48,11 @@ def test_participant_ics_carries_stockholm_time_and_own_link(client, make_meetin
     assert str(start.tzinfo) == "Europe/Stockholm"
     assert (start.hour, start.minute) == (13, 0)
     assert event.decoded("dtend") - start == timedelta(minutes=90)
-    assert str(event["url"]) == f"http://localhost/j/{token}"
-    assert token in str(event["description"])
+    # Only the join token's hash is kept after the link was opened: the file carries the
+    # meeting's page, which opens where the browser is signed in, never the token.
+    assert str(event["url"]) == f"http://localhost/m/{meeting.id}"
+    assert f"http://localhost/m/{meeting.id}" in str(event["description"])
+    assert token not in response.get_data(as_text=True)
     assert "SIP-möte för Alva" in str(event["summary"])
 
 

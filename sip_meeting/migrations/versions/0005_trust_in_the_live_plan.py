@@ -70,6 +70,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["chair_id"], ["chairs.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key_hash"),
+        sqlite_autoincrement=True,  # ids of ended sessions are never given to new ones
     )
     op.create_index("ix_browser_sessions_chair_id", "browser_sessions", ["chair_id"])
     op.create_table(

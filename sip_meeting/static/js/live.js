@@ -63,11 +63,22 @@ export class LiveClient extends EventTarget {
       this.emitChange("connection");
       this.sync();
     });
-    socket.on("disconnect", () => {
+    socket.on("disconnect", (reason) => {
       this.connected = false;
       this.syncing = false;
+      if (reason === "io server disconnect") {
+        // The server closed the connection because this person's access ended (a stopped,
+        // replaced or removed link, a logout). socket.io does not reconnect after that: the
+        // page says why, with the message sent just before, and stays where it is.
+        this.fatal = this.fatal || (this.config.strings || {})["err.connect"] || null;
+        this.emitChange("fatal", { message: this.fatal, code: "ended" });
+      }
       this.emitChange("connection");
     });
+    // Sent just before the server closes the connection, in the reader's language.
+    const accessEnded = (data) => { this.fatal = (data && data.message) || null; };
+    socket.on("revoked", accessEnded);
+    socket.on("logged_out", accessEnded);
     socket.on("connect_error", (err) => {
       this.connected = false;
       if (!socket.active) {
