@@ -14,9 +14,9 @@ from .access import chair_meeting, require_chair
 from .db import atomic, db_session
 from .events import broadcast_op
 from .forms import ConfirmForm, MeetingForm, ParticipantForm, PlanForm
+from .history import history_rows
 from .invitations import join_url, qr_svg
 from .live_messages import error_message
-from .live_strings import live_strings
 from .mailer import email_plan_later
 from .models import AuditEvent, Delivery, Meeting, Participant, Plan
 
@@ -287,8 +287,8 @@ def history(plan_id: int):
         select(AuditEvent).where(AuditEvent.plan_id == plan.id)
         .order_by(AuditEvent.id.desc()).limit(HISTORY_LIMIT)
     ).all()
-    return render_template("chair/history.html", plan=plan, events=events,
-                           labels=live_strings(), limit=HISTORY_LIMIT)
+    return render_template("chair/history.html", plan=plan,
+                           rows=history_rows(db_session(), plan, events), limit=HISTORY_LIMIT)
 
 
 @bp.route("/plans/<int:plan_id>/followup", methods=["GET", "POST"])
