@@ -71,3 +71,24 @@ def test_killed_server_keeps_every_acknowledged_edit(live_server):
                                      "values": {"what": "Åtgärd 39"}})
     assert again["id"] == acked[-1]
     sara.disconnect()
+
+
+def test_nobody_shows_as_connected_after_a_crash_once_they_have_left(live_server):
+    chair_http = _chair_session(live_server)
+    sara_http = _participant_session(live_server, "Sara Berg")
+    sara = _socket(live_server, sara_http, "device")
+    chair = _socket(live_server, chair_http, "console")
+    assert _call(chair, "start", {"op_id": "start"})["ok"]
+    assert _call(chair, "admit", {"op_id": "admit", "participant_id": "all"})["ok"]
+    before = _call(chair, "sync", {"last_seq": None})["snapshot"]["participants"]
+    assert any(p["name"] == "Sara Berg" and p["connected"] for p in before)
+
+    live_server.stop(hard=True)  # SIGKILL: no socket is told, no row is cleaned up
+    for client in (sara, chair):
+        client.disconnect()
+    live_server.start()
+
+    chair = _socket(live_server, chair_http, "console")
+    after = _call(chair, "sync", {"last_seq": None})["snapshot"]["participants"]
+    assert [p["name"] for p in after if p["connected"]] == []
+    chair.disconnect()
