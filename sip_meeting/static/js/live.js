@@ -94,7 +94,8 @@ export class LiveClient extends EventTarget {
     socket.on("lobby", (data) => this.applyLobby(data));
     socket.on("admitted", () => { this.seq = null; this.sync(); this.emitChange("admitted"); });
     socket.on("dismissed", () => { this.seq = null; this.sync(); this.emitChange("dismissed"); });
-    window.addEventListener("online", () => { if (!socket.connected) socket.connect(); });
+    // Back online: connect again, unless the server ended this person's access.
+    window.addEventListener("online", () => { if (!socket.connected && !this.fatal) socket.connect(); });
     // Leaving the page sends what waits for the typing pause; the outbox keeps it either way.
     window.addEventListener("pagehide", () => {
       for (const fs of this.fields.values()) {
