@@ -22,11 +22,13 @@ from .rules import (
     Finding,
     Rules,
     accepted_conditions,
-    blocking,
     check_plan,
+    close_severities,
     completeness,
+    is_overridden,
     load_rules,
 )
+from .rules import close_blockers as blockers_at_close
 
 PLAN_TEXT_LANG = "sv"  # plans are written in Swedish; the glossary matches Swedish forms
 
@@ -79,13 +81,15 @@ def _fields(model: Any, entity: str) -> list[Any]:
 _MEETING_ROW = Precompiled(select(Meeting.id, Meeting.plan_id, Meeting.seq, Meeting.questions,
                                    Meeting.overrides).where(Meeting.id == bindparam("meeting_id")))
 _PLAN_ROW = Precompiled(select(*_fields(Plan, "plan")).where(Plan.id == bindparam("plan_id")))
+# Beside its live fields, the rules read whether an action was carried over from a version.
+_MORE = {"action": [Action.first_version]}
 _LIST_ROWS = (
     Precompiled(select(Participant.id, Participant.name, Participant.organisation,
                        Participant.role, Participant.principal)
                 .where(Participant.meeting_id == bindparam("meeting_id"))
                 .order_by(Participant.position)),
-    *(Precompiled(select(*_fields(model, entity)).where(model.plan_id == bindparam("plan_id"))
-                  .order_by(model.position))
+    *(Precompiled(select(*_fields(model, entity), *_MORE.get(entity, []))
+                  .where(model.plan_id == bindparam("plan_id")).order_by(model.position))
       for model, entity in ((Goal, "goal"), (Action, "action"), (Consent, "consent"))),
 )
 
@@ -102,21 +106,30 @@ def rules_snapshot(rows: PlanRows) -> dict[str, Any]:
                          for p in rows.participants],
         "sections": sections,
         "goals": [row("goal", g) for g in rows.goals],
-        "actions": [row("action", a) for a in rows.actions],
+        "actions": [{**row("action", a), "carried_over": a.first_version is not None}
+                    for a in rows.actions],
         "consents": [row("consent", c) for c in rows.consents],
         "overrides": list(rows.meeting.overrides or []),
     }
 
 
+def followup_months() -> int:
+    """Return how many months after the meeting the follow-up may be booked at most."""
+    return current_app.config["FOLLOWUP_MAX_MONTHS"]
+
+
 def findings(meeting: Meeting, lang: str, at_close: bool = False) -> list[Finding]:
-    """Check the plan and return the findings in the reader's language."""
+    """Check the plan and return the findings in the reader's language.
+
+    The meeting is held today: that is the day a consent must hold and the follow-up follow.
+    """
     return check_plan(rules_snapshot(PlanRows.of(meeting)), rules(), lang=lang, today=date.today(),
-                      at_close=at_close)
+                      at_close=at_close, followup_months=followup_months())
 
 
-def close_blockers(meeting: Meeting, lang: str) -> list[Finding]:
-    """Return the blockers that still stop the plan from being closed."""
-    return blocking(findings(meeting, lang, at_close=True), meeting.overrides or [])
+def close_blockers(meeting: Meeting, lang: str) -> list[dict[str, Any]]:
+    """Return what still stops the plan from being closed: the list the console shows live."""
+    return blockers_at_close(findings(meeting, lang, at_close=True), meeting.overrides or [])
 
 
 def plan_texts(rows: PlanRows) -> list[tuple[str, int, str, str]]:
@@ -146,7 +159,7 @@ def annotate_all(rows: PlanRows, langs: Sequence[str],
     """
     texts = plan_texts(rows)
     args = (rules_snapshot(rows), texts, rows.meeting.seq, tuple(langs), rules(),
-            current_app.extensions["sip_glossary"], date.today())
+            current_app.extensions["sip_glossary"], date.today(), followup_months())
     if run_large is not None and sum(len(text) for *_, text in texts) > LARGE_PLAN_CHARS:
         return run_large(derive, *args)
     return derive(*args)
@@ -158,9 +171,13 @@ def annotate(meeting: Meeting, lang: str) -> dict[str, Any]:
 
 
 def derive(snapshot: dict[str, Any], texts: list[tuple[str, int, str, str]], seq: int,
-           langs: tuple[str, ...], rule_set: Rules, glossary: Any, today: date
-           ) -> dict[str, dict]:
-    """Check a plan snapshot and find glossary terms in its texts (pure: plain data only)."""
+           langs: tuple[str, ...], rule_set: Rules, glossary: Any, today: date,
+           months: int = 6) -> dict[str, dict]:
+    """Check a plan snapshot and find glossary terms in its texts (pure: plain data only).
+
+    Each finding says whether it stops the close (`blocks_close`), and `close_blockers` is
+    the list a close attempt would answer with; the meter counts it as its blockers.
+    """
     terms = []
     for entity, row_id, name, text in texts:
         found = glossary.find(text, PLAN_TEXT_LANG)
@@ -168,11 +185,18 @@ def derive(snapshot: dict[str, Any], texts: list[tuple[str, int, str, str]], seq
             terms.append({"entity": entity, "id": row_id, "field": name,
                           "matches": [m.as_dict() for m in found]})
     accepted = accepted_conditions(snapshot, rule_set)
+    overrides = snapshot.get("overrides") or []
     out = {}
     for lang in langs:
-        found = check_plan(snapshot, rule_set, lang=lang, today=today)
-        out[lang] = {"seq": seq, "findings": [f.to_dict() for f in found],
-                     "completeness": completeness(snapshot, found),
+        found = check_plan(snapshot, rule_set, lang=lang, today=today, followup_months=months)
+        at_close = close_severities(found, rule_set)
+        blockers = blockers_at_close(at_close, overrides)
+        out[lang] = {"seq": seq,
+                     "findings": [{**f.to_dict(), "blocks_close": c.severity == "blocker"
+                                   and not is_overridden(c, overrides)}
+                                  for f, c in zip(found, at_close, strict=True)],
+                     "completeness": completeness(snapshot, found, len(blockers)),
+                     "close_blockers": blockers,
                      "accepted_conditions": accepted, "terms": terms}
     return out
 
@@ -180,3 +204,6 @@ def derive(snapshot: dict[str, Any], texts: list[tuple[str, int, str, str]], seq
 def init_app(app: Flask) -> None:
     """Load the plan rules once; an invalid rules file stops start-up naming the file."""
     app.extensions["sip_rules"] = load_rules(app.config["RULES_PATH"])
+    months = app.config["FOLLOWUP_MAX_MONTHS"]
+    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+        raise ValueError(f"FOLLOWUP_MAX_MONTHS must be a whole number of months, not {months!r}")

@@ -16,7 +16,7 @@ from .models import Chair, Meeting, Participant
 from .planning import audit
 from .planning import remove_participant as remove_invited
 from .presence import connected_participants
-from .rules import RULE_IDS
+from .rules import NOT_OVERRIDABLE, RULE_IDS
 from .versions import freeze
 
 
@@ -162,11 +162,14 @@ def mark_spoken(participant_id: Any, spoken: Any):
 
 
 def require_no_blockers(meeting: Meeting, actor: Actor) -> None:
-    """Refuse to close while a blocker remains that the chair has not overridden."""
+    """Refuse to close while a blocker remains that the chair has not overridden.
+
+    The refusal lists the same blockers the console shows live (annotations' close_blockers).
+    """
     blockers = close_blockers(meeting, actor.lang)
     if blockers:
         error = LiveError("blocked", "close_blocked", n=len(blockers))
-        error.extra = {"blockers": [f.to_dict() for f in blockers]}
+        error.extra = {"blockers": blockers}
         raise error
 
 
@@ -174,17 +177,23 @@ MAX_REASON = 500
 
 
 def _what_it_sets_aside(meeting: Meeting, lang: str, rule: str, item_id: Any) -> dict[str, Any]:
-    """Describe the finding an override sets aside, so it can be named once it is gone."""
+    """Describe the blocker an override sets aside, so it can be named once it is gone.
+
+    Empty when nothing of that rule on that item stops the close.
+    """
     for finding in findings(meeting, lang, at_close=True):
-        if finding.rule == rule and finding.item_id == item_id:
+        if finding.rule == rule and finding.item_id == item_id and finding.severity == "blocker":
             return {"section": finding.section, "field": finding.field,
                     "message": finding.message}
     return {}
 
 
 def override(rule: Any, item_id: Any, reason: Any):
-    """Build the chair's operation that overrides a named blocker with a written reason.
+    """Build the chair's operation that sets one blocker aside with a written reason.
 
+    An override names one item: an action (`item_id`) or, with `item_id` None, one
+    plan-level item; each item needs its own reason. Only what stops the close now can be
+    set aside, and a plan without any action never can (it ends as "no plan made" instead).
     An empty reason withdraws the override. The reasons become part of the plan.
     """
 
@@ -199,12 +208,44 @@ def override(rule: Any, item_id: Any, reason: Any):
         kept = [o for o in meeting.overrides or []
                 if (o["rule"], o.get("item_id")) != (rule, item_id)]
         if reason.strip():
+            if rule in NOT_OVERRIDABLE:
+                raise LiveError("invalid", "not_overridable")
+            aside = _what_it_sets_aside(meeting, actor.lang, rule, item_id)
+            if not aside:
+                raise LiveError("invalid", "nothing_to_override")
             kept.append({"rule": rule, "item_id": item_id, "reason": reason.strip(),
-                         "by": actor.name, "at": utcnow().isoformat(),
-                         **_what_it_sets_aside(meeting, actor.lang, rule, item_id)})
+                         "by": actor.name, "at": utcnow().isoformat(), **aside})
         audit(session, actor, "meeting", meeting.id, "override", rule,
               reason.strip() or None, plan_id=meeting.plan_id, meeting_id=meeting.id)
         meeting.overrides = kept
         return {"kind": "overrides", "overrides": kept}
+
+    return run
+
+
+def end_without_plan(reason: Any):
+    """Build the chair's operation that ends a meeting that made no plan ("no plan made").
+
+    Only a plan without any action can end so: the meeting closes with the reason recorded,
+    and no version is frozen, so nothing is handed over as a plan.
+    """
+
+    def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
+        meeting = state.load(session)
+        require_chair(actor)
+        if meeting.status == "closed":
+            raise LiveError("closed", "already_closed")
+        require_live(meeting)
+        if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_REASON:
+            raise LiveError("invalid", "bad_no_plan")
+        if not any(f.rule == "actions" for f in findings(meeting, actor.lang)):
+            raise LiveError("invalid", "plan_has_actions")
+        audit(session, actor, "meeting", meeting.id, "status", meeting.status, "closed",
+              plan_id=meeting.plan_id, meeting_id=meeting.id)
+        audit(session, actor, "meeting", meeting.id, "no_plan_reason", None, reason.strip(),
+              plan_id=meeting.plan_id, meeting_id=meeting.id)
+        meeting.status, meeting.closed_at = "closed", utcnow()
+        meeting.no_plan_reason = reason.strip()
+        return {"kind": "status", "status": "closed", "no_plan_reason": meeting.no_plan_reason}
 
     return run

@@ -43,6 +43,8 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # a form left open through a long meeting must still submit
     MAX_CONTENT_LENGTH = 1024 * 1024
     RULES_PATH = None
+    # The follow-up must be booked after the meeting and at most this many months later.
+    FOLLOWUP_MAX_MONTHS = 6
     # Findings and glossary terms are recomputed once writing pauses for ANNOTATION_DELAY
     # seconds, and at least every ANNOTATION_MAX_WAIT seconds while someone keeps writing
     # (each meeting draws its wait between three quarters of it and all of it).

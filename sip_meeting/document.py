@@ -174,6 +174,12 @@ def _consent(doc, v: dict[str, Any], view: dict[str, Any]) -> None:
         for name in ("organisations", "information", "exclusions"):
             _field(doc, field_label("consent", name), c.get(name))
         _field(doc, field_label("consent", "valid_until"), format_day(c.get("valid_until")))
+        if c.get("withdrawn_at") or c.get("withdrawn_by") or c.get("withdrawn_scope"):
+            _heading(doc, _("The consent was withdrawn"), 3)
+            _field(doc, field_label("consent", "withdrawn_at"), format_day(c.get("withdrawn_at")))
+            _field(doc, field_label("consent", "withdrawn_by"), c.get("withdrawn_by"))
+            _field(doc, field_label("consent", "withdrawn_scope"),
+                   c.get("withdrawn_scope") or _("All of the consent"))
 
 
 def _responsibility(doc, v: dict[str, Any], view: dict[str, Any]) -> None:
@@ -181,6 +187,14 @@ def _responsibility(doc, v: dict[str, Any], view: dict[str, Any]) -> None:
     _field(doc, field_label("plan", "lead_principal"),
            choice_label("plan", "lead_principal", s.get("lead_principal", "")))
     _plan_fields(doc, v, ("lead_person",))
+    _heading(doc, field_label("plan", "others_part"), 2)
+    if view["others"]:
+        _bullets(doc, [f"{o['what']} ({o['who'] or not_filled()}, {o['principal']})"
+                       for o in view["others"]], not_filled())
+    elif s.get("others_part"):
+        _text(doc, choice_label("plan", "others_part", s["others_part"]))
+    else:
+        _text(doc, "")
 
 
 def _contact(doc, v: dict[str, Any], view: dict[str, Any]) -> None:

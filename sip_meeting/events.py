@@ -478,6 +478,10 @@ class LiveNamespace(Namespace):
         """End the meeting: no more edits are accepted."""
         return self._run(payload, lambda p: chair_ops.set_status("closed"))
 
+    def on_end_without_plan(self, payload: Any = None) -> dict[str, Any]:
+        """End a meeting that made no plan, with the reason (the chair); no version is frozen."""
+        return self._run(payload, lambda p: chair_ops.end_without_plan(p.get("reason")))
+
     def on_mark_spoken(self, payload: Any = None) -> dict[str, Any]:
         """Tick that a participant has spoken in this step's round."""
         return self._run(payload, lambda p: chair_ops.mark_spoken(p.get("participant_id"),

@@ -17,6 +17,7 @@ from .models import (
     CONSENT_FORMS,
     GOAL_KINDS,
     LEAD_PRINCIPALS,
+    OTHERS_PART,
     PRINCIPALS,
     REVIEW_OUTCOMES,
 )
@@ -79,6 +80,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "followup_convener": _line(200),
         # The follow-up's review: did the child's situation change as intended?
         "review_situation_change": _text(4000),
+        # "none": no one but the municipality and the region has a part in the plan.
+        "others_part": Field("choice", choices=OTHERS_PART),
     },
     "goal": {"kind": Field("choice", choices=GOAL_KINDS), "text": _text(1000)},
     "action": {
@@ -108,6 +111,10 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "information": _text(1000),
         "exclusions": _text(1000),
         "valid_until": DATE,
+        # A withdrawal of the consent: when, by whom, and what it covers ("" for all of it).
+        "withdrawn_at": DATE,
+        "withdrawn_by": _line(200),
+        "withdrawn_scope": _text(1000),
     },
 }
 LIST_ENTITIES = ("goal", "action", "consent")

@@ -71,7 +71,13 @@ def _download(data: bytes, mimetype: str, name: str) -> Response:
 
 @bp.get("/m/<int:meeting_id>/plan")
 def family_page(meeting_id: int):
-    """Show a participant the plan the meeting agreed on: what happens next, and who does what."""
+    """Show a participant the plan the meeting agreed on: what happens next, and who does what.
+
+    A meeting that ended without a plan says so, and why.
+    """
+    meeting = participant_or_rejoin(meeting_id).meeting
+    if meeting.status == "closed" and meeting.no_plan_reason:
+        return render_template("plan/no_plan.html", meeting=meeting)
     participant, version = _closed_version(meeting_id)
     v = version.snapshot
     return render_template("plan/family.html", v=v, me=participant, meeting_id=meeting_id,

@@ -78,6 +78,10 @@ def field_label(entity: str, field: str) -> str:
         ("consent", "information"): _("Which information"),
         ("consent", "exclusions"): _("Exceptions"),
         ("consent", "valid_until"): _("Valid until"),
+        ("consent", "withdrawn_at"): _("Withdrawn on"),
+        ("consent", "withdrawn_by"): _("Withdrawn by"),
+        ("consent", "withdrawn_scope"): _("What the withdrawal covers"),
+        ("plan", "others_part"): _("What others than the municipality and the region do"),
     }
     return labels.get((entity, field), field)
 
@@ -132,6 +136,7 @@ def choice_label(entity: str, field: str, value: str) -> str:
             "not_taking_part": _("Does not take part"),
         },
         ("consent", "form"): {"oral": _("Oral"), "written": _("Written")},
+        ("plan", "others_part"): {"none": _("No one else has a part in this plan")},
         ("meeting", "kind"): {"first": _("First meeting"), "followup": _("Follow-up")},
     }
     return labels.get((entity, field), {}).get(value, value)
@@ -147,6 +152,15 @@ def rule_label(rule: str) -> str:
         "lead_principal": _("No principal has the overall responsibility"),
         "consent": _("No consent is recorded"),
         "followup_date": _("There is no date for the follow-up"),
+        "followup_not_after": _("The follow-up is not after the meeting"),
+        "followup_too_far": _("The follow-up is far away"),
+        "consent_expired": _("The consent is no longer valid"),
+        "consent_withdrawn": _("The consent was withdrawn"),
+        "conditional": _("The action depends on a condition"),
+        "hedge": _("The action is not certain to happen"),
+        "action_principal": _("No principal answers for the action"),
+        "others_part": _("It is not written what others than the municipality and the region "
+                         "do"),
     }.get(rule, _("Something the plan should contain"))
 
 
@@ -213,6 +227,11 @@ def version_view(v: dict[str, Any]) -> dict[str, Any]:
                   "by": o.get("by", ""),
                   "action": by_id[o["item_id"]]["what"] if o.get("item_id") in by_id else ""}
                  for o in v.get("overrides") or []]
+    # The law's third item: what others than the municipality and the region do.
+    others = [{"what": a.get("what") or "", "who": a.get("responsible_name") or "",
+               "principal": principal_label(a.get("principal") or "")}
+              for a in actions if a.get("status") != "cancelled"
+              and a.get("principal") in ("other", "family")]
     reviewed = [a for a in actions if any(
         (a.get(f) or "").strip() for f in ("review_outcome", "review_comment", "condition_review"))]
     situation_change = (v.get("sections") or {}).get("review_situation_change", "")
@@ -223,6 +242,7 @@ def version_view(v: dict[str, Any]) -> dict[str, Any]:
         "short_goals": [g for g in v.get("goals") or [] if g.get("kind") != "long"],
         "family": family,
         "overrides": overrides,
+        "others": others,
         "reviewed": reviewed,
         "has_review": bool(reviewed or situation_change.strip()),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 
 def error_message(key: str, **params: Any) -> str:
@@ -39,10 +40,20 @@ def error_message(key: str, **params: Any) -> str:
         "bad_position": lambda: _("The item cannot be moved there."),
         "bad_step": lambda: _("The meeting order has no such step."),
         "already_closed": lambda: _("The meeting is already closed. Nothing was changed."),
-        "close_blocked": lambda: _("The plan cannot be closed yet: %(n)d questions must be "
-                                   "answered first, or set aside with a reason.",
-                                   n=params.get("n", 0)),
+        "close_blocked": lambda: ngettext(
+            "The plan cannot be closed yet: %(num)d question must be answered first, or set "
+            "aside with a reason.",
+            "The plan cannot be closed yet: %(num)d questions must be answered first, or set "
+            "aside with a reason.", params.get("n", 0)),
         "bad_override": lambda: _("Choose what to set aside and write a short reason."),
+        "not_overridable": lambda: _("This cannot be set aside: a plan needs at least one "
+                                     "action. If no plan is made, end the meeting without a "
+                                     "plan and write why."),
+        "nothing_to_override": lambda: _("This no longer stops the meeting from ending, so "
+                                         "there is nothing to set aside."),
+        "bad_no_plan": lambda: _("Write why no plan was made, in at most 500 characters."),
+        "plan_has_actions": lambda: _("The plan has actions, so the meeting ends with the "
+                                      "plan."),
         "bad_span": lambda: _("Mark the condition in the text of the action."),
         "bad_word": lambda: _("Choose a word from the plan, at most 80 characters."),
         "bad_explanation": lambda: _("Write the explanation, at most 1000 characters."),

@@ -6,7 +6,20 @@ Placeholders are named (``%(name)s``); the page fills them in and never glues fr
 
 from __future__ import annotations
 
+from flask_babel import get_translations
 from flask_babel import gettext as _
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Return the catalogue's form of a text for the count n, its placeholders left for the page.
+
+    The page picks "<key>.one" or "<key>.other" for its count and fills in %(n)s itself.
+    """
+    return get_translations().ngettext(singular, plural, n)
+
+
+def _counted(key: str, forms: dict[int, str]) -> dict[str, str]:
+    return {f"{key}.one": forms[1], f"{key}.other": forms[2]}
 
 
 def live_strings() -> dict[str, str]:
@@ -62,6 +75,10 @@ def _field_labels() -> dict[str, str]:
         "f.consent.information": _("Which information"),
         "f.consent.exclusions": _("Exceptions"),
         "f.consent.valid_until": _("Valid until"),
+        "f.consent.withdrawn_at": _("Withdrawn on"),
+        "f.consent.withdrawn_by": _("Withdrawn by"),
+        "f.consent.withdrawn_scope": _("What the withdrawal covers"),
+        "f.plan.others_part": _("What others than the municipality and the region do"),
     }
 
 
@@ -90,6 +107,7 @@ def _choice_labels() -> dict[str, str]:
         "c.plan.child_participation.not_taking_part": _("Does not take part"),
         "c.consent.form.oral": _("Oral"),
         "c.consent.form.written": _("Written"),
+        "c.plan.others_part.none": _("No one else has a part in this plan"),
         "role.guardian": _("Guardian"),
         "role.child": _("Child or young person"),
         "role.relative": _("Other relative"),
@@ -216,7 +234,8 @@ def _plan_texts() -> dict[str, str]:
         "plan.participant_option": _("%(name)s, %(organisation)s"),
         "plan.item_option": _("%(n)s: %(text)s"),
         "plan.untitled": _("(no text yet)"),
-        "plan.more": _("More about this action"),
+        "plan.more.action": _("More about this action"),
+        "plan.more.consent": _("If the consent is withdrawn"),
         "plan.not_live": _("The plan can be changed when the chair starts the meeting."),
         "dialog.cancel": _("Cancel"),
         "dialog.confirm_remove": _("Yes, remove"),
@@ -300,6 +319,13 @@ def _room_texts() -> dict[str, str]:
         "hint.action.condition_fallback": _(
             "If the condition is not met: who does what, and when?"
         ),
+        "hint.plan.others_part": _(
+            "Choose this only if no one but the municipality and the region has an action in "
+            "the plan. Otherwise choose “Other organisation” or “The family” as the principal "
+            "of their actions."
+        ),
+        "hint.consent.withdrawn_scope": _("Leave empty if all of the consent is withdrawn."),
+        "flag.at_close": _("Must be settled before the meeting ends."),
         "words.in_text": _("Words in the text:"),
         "words.here": _("In this plan, “%(word)s” means: %(text)s"),
         "words.loading": _("Getting the explanation…"),
@@ -346,11 +372,28 @@ def _room_texts() -> dict[str, str]:
         ),
         "closing.followup": _("Next meeting: %(date)s"),
         "closing.no_followup": _("No date for the next meeting yet."),
+        "closing.no_plan": _("The meeting ended without a plan."),
+        "closing.no_plan_reason": _("Why: %(reason)s"),
         "gate.title": _("Before the meeting can end"),
-        "gate.blocked": _("The meeting cannot end yet: %(n)s things are missing."),
-        "gate.text": _(
-            "%(n)s things are missing from the plan. Fill them in, or set them aside with a "
-            "reason. The reasons become part of the plan."
+        **_counted("gate.blocked", {n: ngettext(
+            "The meeting cannot end yet: %(n)s thing is missing.",
+            "The meeting cannot end yet: %(n)s things are missing.", n) for n in (1, 2)}),
+        **_counted("gate.text", {n: ngettext(
+            "%(n)s thing must be settled before the meeting can end. Fill it in, or set it "
+            "aside with a reason. The reasons become part of the plan.",
+            "%(n)s things must be settled before the meeting can end. Fill them in, or set "
+            "them aside with a reason. The reasons become part of the plan.", n)
+            for n in (1, 2)}),
+        "gate.not_overridable": _(
+            "This cannot be set aside: a plan needs at least one action. Write the plan's "
+            "first action, or end the meeting without a plan."
+        ),
+        "gate.save_reason": _("Save the reason"),
+        "gate.no_plan": _("End the meeting without a plan"),
+        "gate.no_plan_reason": _("Why is no plan made?"),
+        "gate.no_plan_hint": _(
+            "The meeting ends, and no plan is written down. The reason is kept with the "
+            "meeting."
         ),
         "gate.all_set": _("Everything is filled in or set aside. Try to end the meeting again."),
         "gate.concerns": _("Concerns: %(where)s"),

@@ -22,6 +22,8 @@ ROLES = (
 FAMILY_ROLES = ("guardian", "child", "relative")
 PRINCIPALS = ("municipality", "region", "other", "family")
 LEAD_PRINCIPALS = ("municipality", "region")
+# What others than the municipality and the region do, when no action of theirs says it.
+OTHERS_PART = ("none",)
 MEETING_STATUSES = ("draft", "open", "live", "closed")
 MEETING_KINDS = ("first", "followup")
 ACTION_STATUSES = ("planned", "decided", "ongoing", "done", "cancelled")
@@ -92,6 +94,8 @@ class Plan(Versioned, Base):
     followup_form: Mapped[str] = mapped_column(String(200), default="")
     followup_convener: Mapped[str] = mapped_column(String(200), default="")
     review_situation_change: Mapped[str] = mapped_column(Text, default="")
+    # "none": the meeting recorded that no one but the municipality and the region has a part.
+    others_part: Mapped[str] = mapped_column(String(10), default="")
 
     chair: Mapped[Chair] = relationship(back_populates="plans")
     meetings: Mapped[list[Meeting]] = relationship(
@@ -150,6 +154,8 @@ class Meeting(Versioned, Base):
     overrides: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # "Are you satisfied with the meeting?": {"<participant id>": "yes" | "partly" | "no"}.
     satisfaction: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Why the meeting ended without a plan ("no plan made"); such a meeting froze no version.
+    no_plan_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -232,6 +238,8 @@ class Action(Versioned, Base):
     review_outcome: Mapped[str] = mapped_column(String(12), default="")
     review_comment: Mapped[str] = mapped_column(Text, default="")
     condition_review: Mapped[str] = mapped_column(Text, default="")
+    # The number of the first frozen plan version that held this action; None while it is new.
+    first_version: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -252,7 +260,10 @@ class Consent(Versioned, Base):
     information: Mapped[str] = mapped_column(Text, default="")
     exclusions: Mapped[str] = mapped_column(Text, default="")
     valid_until: Mapped[date | None] = mapped_column(Date)
+    # A withdrawal: when, by whom and what it covers ("" for the whole consent).
     withdrawn_at: Mapped[date | None] = mapped_column(Date)
+    withdrawn_by: Mapped[str] = mapped_column(String(200), default="")
+    withdrawn_scope: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 

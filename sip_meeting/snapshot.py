@@ -40,7 +40,8 @@ def meeting_payload(meeting: Meeting) -> dict[str, Any]:
             "starts_at": meeting.starts_at.isoformat(),
             "questions": F.versioned_values("meeting", meeting)["questions"],
             "spoken": meeting.spoken or {},
-            "satisfaction": satisfaction_counts(meeting)}
+            "satisfaction": satisfaction_counts(meeting),
+            "no_plan_reason": meeting.no_plan_reason or ""}
 
 
 def order_payload(kind: str, lang: str) -> list[dict[str, Any]]:

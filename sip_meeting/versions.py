@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import fields as F
-from .annotations import rules
+from .annotations import findings, rules
 from .db import utcnow
 from .models import Meeting, Participant, PlanVersion, TermExplanation
-from .rules import accepted_conditions
+from .rules import accepted_conditions, is_overridden
 
 FORMAT = "sip-meeting/plan-version/1"
 
@@ -58,13 +58,24 @@ def version_snapshot(session: Session, meeting: Meeting, number: int,
         "goals": [F.plain_values("goal", g) for g in plan.goals],
         "actions": actions,
         "consents": [F.plain_values("consent", c) for c in plan.consents],
-        "overrides": list(meeting.overrides or []),
+        "overrides": overrides_in_effect(meeting),
         "explanations": [{"word": e.word, "term_id": e.term_id, "text": e.text}
                          for e in explanations],
     }
     rules_view = {"actions": actions}
     snapshot["accepted_conditions"] = accepted_conditions(rules_view, rules())
     return snapshot
+
+
+def overrides_in_effect(meeting: Meeting) -> list[dict[str, Any]]:
+    """Return the overrides that set aside something that would stop the close now.
+
+    One set aside before the item was fixed, or whose action was removed, left nothing open
+    and does not go into the plan.
+    """
+    overrides = list(meeting.overrides or [])
+    blockers = [f for f in findings(meeting, "sv", at_close=True) if f.severity == "blocker"]
+    return [o for o in overrides if any(is_overridden(f, [o]) for f in blockers)]
 
 
 def _meeting(meeting: Meeting) -> dict[str, Any]:
@@ -80,11 +91,15 @@ def _meeting(meeting: Meeting) -> dict[str, Any]:
 def freeze(session: Session, meeting: Meeting) -> PlanVersion:
     """Store the plan as its next version, linked to the meeting that closed it.
 
-    The version is dated when that meeting closed.
+    The version is dated when that meeting closed. Each action it holds for the first time
+    is marked with its number: a later meeting carries it over.
     """
     number = (session.scalar(select(func.max(PlanVersion.number)).where(
         PlanVersion.plan_id == meeting.plan_id)) or 0) + 1
     frozen_at = meeting.closed_at or utcnow()
+    for action in meeting.plan.actions:  # from now on carried over into later meetings
+        if action.first_version is None:
+            action.first_version = number
     version = PlanVersion(plan_id=meeting.plan_id, meeting_id=meeting.id, number=number,
                           created_at=frozen_at,
                           snapshot=version_snapshot(session, meeting, number, frozen_at))

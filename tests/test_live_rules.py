@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -51,14 +52,20 @@ def test_findings_reach_each_reader_in_their_language(live):
     assert sv != en and "Kanske" in sv
 
 
-def test_completeness_meter_counts_blockers(live):
+def test_completeness_meter_counts_what_blocks_the_close(live):
     live.start()
     sara = live.join()
-    before = sara.snapshot()["annotations"]["completeness"]
-    assert before["blockers"] == 0 and before["percent"] < 100
+    before = sara.snapshot()["annotations"]
+    assert before["completeness"]["percent"] < 100
+    assert before["completeness"]["blockers"] == len(before["close_blockers"])
+    assert {b["rule"] for b in before["close_blockers"]} == {
+        "lead_principal", "consent", "followup_date", "actions", "others_part"}
     _action(sara, "")
-    after = sara.received("annotations")[-1]["completeness"]
-    assert after["blockers"] >= 1
+    after = sara.received("annotations")[-1]
+    assert after["completeness"]["blockers"] == len(after["close_blockers"])
+    assert {b["rule"] for b in after["close_blockers"]} == {
+        "lead_principal", "consent", "followup_date", "others_part", "action_what",
+        "action_who", "action_when", "action_principal"}
 
 
 def test_condition_becomes_its_own_action_that_the_original_waits_for(live, query):
@@ -90,10 +97,15 @@ def test_accepted_condition_with_fallback_is_listed_not_flagged(live):
 def test_close_is_refused_with_a_blocker_and_allowed_with_an_override(live, query):
     live.start()
     sara = live.join()
+    karin = live.join("Karin Holm", "professional", "municipality")
+    assert sara.op("add_item", entity="action", values={
+        "what": "Ordna en lugn plats för lunch", "responsible_participant_id":
+        karin.participant_id, "principal": "municipality", "due_date": _in_days(30)})["ok"]
     refused = live.chair.op("end")
     assert refused["ok"] is False and refused["code"] == "blocked"
     rules = {b["rule"] for b in refused["blockers"]}
-    assert {"lead_principal", "consent", "followup_date"} <= rules
+    assert {"lead_principal", "consent", "followup_date", "others_part"} <= rules
+    assert all(b["item_id"] is None and b["overridable"] for b in refused["blockers"])
     assert query(lambda s: s.get(Meeting, live.meeting.id).status) == "live"
     assert sara.op("override", rule="consent", item_id=None, reason="x")["code"] == "forbidden"
     for rule in rules:
@@ -115,16 +127,27 @@ def test_override_needs_a_known_rule_and_a_short_reason(live):
         "invalid"
 
 
+def _in_days(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
 def test_filled_in_plan_closes_without_override(live, query):
     live.start()
     sara = live.join()
+    karin = live.join("Karin Holm", "professional", "municipality")
     plan_id = live.meeting.plan_id
-    for field, value in (("lead_principal", "municipality"), ("followup_date", "2027-03-01")):
+    for field, value in (("lead_principal", "municipality"), ("followup_date", _in_days(60))):
         assert sara.op("edit", entity="plan", id=plan_id, field=field, base_version=0, base="",
                        value=value)["ok"]
     assert sara.op("add_item", entity="consent", values={
         "given_by": "Sara Berg", "form": "oral", "organisations": "Skolan, BUP",
         "information": "Skolsituationen"})["ok"]
+    assert sara.op("add_item", entity="action", values={
+        "what": "Ordna en lugn plats för lunch", "responsible_participant_id":
+        karin.participant_id, "principal": "municipality", "due_date": _in_days(30)})["ok"]
+    assert sara.op("add_item", entity="action", values={
+        "what": "Väcka Alva kvart i sju", "responsible_participant_id": sara.participant_id,
+        "principal": "family", "due_date": _in_days(7)})["ok"]
     answer = live.chair.op("end")
     assert answer["ok"], answer
     assert query(lambda s: s.scalar(select(Meeting.status))) == "closed"

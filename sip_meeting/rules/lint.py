@@ -15,35 +15,40 @@ def lint_text(text: str, rules: Rules, lang: str = "sv") -> list[Finding]:
 
 
 def text_findings(text: str, rules: Rules, lang: str, *, section: str, item_id: int | None,
-                  field: str, dated: bool = False, conditions: bool = True) -> list[Finding]:
-    """Return span findings for one field; vague times count only when nothing is dated."""
+                  field: str, dated: bool = False, conditions: bool = True,
+                  hedges: bool = True) -> list[Finding]:
+    """Return span findings for one field; vague times count only when nothing is dated.
+
+    `conditions` and `hedges` False leave out conditions and hedges the plan has resolved.
+    """
     return [
         rules.finding(s.rule, lang, section=section, item_id=item_id, field=field,
                       start=s.start, end=s.end, phrase=text[s.start:s.end])
-        for s in text_spans(text, rules, dated, conditions)
+        for s in text_spans(text, rules, dated, conditions, hedges)
     ]
 
 
-def text_spans(text: str, rules: Rules, dated: bool = False,
-               conditions: bool = True) -> tuple[Span, ...]:
+def text_spans(text: str, rules: Rules, dated: bool = False, conditions: bool = True,
+               hedges: bool = True) -> tuple[Span, ...]:
     """Return the span hits of one text, sorted and never two on the same words.
 
     Remembered per rule set: the plan is checked again in every reader language after each
     pause in writing, and most of its texts have not changed since the last time. The key is
     a digest of the text, so what a family said is not kept in memory beyond its check.
     """
-    key = (hashlib.blake2b(text.encode(), digest_size=16).digest(), dated, conditions)
+    key = (hashlib.blake2b(text.encode(), digest_size=16).digest(), dated, conditions, hedges)
     spans = rules.span_memory.get(key)
     if spans is None:
-        spans = _find_text_spans(text, rules, dated, conditions)
+        spans = _find_text_spans(text, rules, dated, conditions, hedges)
         rules.span_memory.put(key, spans)
     return spans
 
 
-def _find_text_spans(text: str, rules: Rules, dated: bool, conditions: bool
+def _find_text_spans(text: str, rules: Rules, dated: bool, conditions: bool, hedges: bool
                      ) -> tuple[Span, ...]:
-    spans = [s for s in find_spans(text, rules.detector)
-             if conditions or s.rule != "conditional"]
+    left_out = {rule for rule, keep in (("conditional", conditions), ("hedge", hedges))
+                if not keep}
+    spans = [s for s in find_spans(text, rules.detector) if s.rule not in left_out]
     if not dated:
         spans += [Span("vague_time", m.start(), m.end()) for m in rules.vague_time.finditer(text)]
     spans += _vague_subjects(text, rules)

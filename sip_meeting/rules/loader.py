@@ -18,8 +18,9 @@ RULE_IDS = (
     "action_what", "action_who", "who_unnamed", "who_role", "action_when", "date_past",
     "date_format", "vague_time", "vague_who", "conditional", "hedge", "action_principal",
     "action_goal", "load_family", "load_party", "dependency_order", "lead_principal",
-    "lead_person", "consent", "followup_date", "child_participation", "strengths", "goals",
-    "actions",
+    "lead_person", "consent", "consent_expired", "consent_withdrawn", "followup_date",
+    "followup_not_after", "followup_too_far", "child_participation", "strengths", "goals",
+    "actions", "others_part",
 )
 POSINT, PHRASES, REGEXES, SEVERITY, LANGTEXT = "posint", "phrases", "regexes", "sev", "langtext"
 _MATCH_RULES = {k: REGEXES for k in ("not_after_word", "not_after_near", "not_after_verb",

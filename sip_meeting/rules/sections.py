@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections import Counter
 from typing import Any
@@ -10,6 +11,8 @@ from .core import Finding, Rules
 
 CLOSED = frozenset({"done", "cancelled"})
 PRINCIPALS = ("municipality", "region")
+# Principals of an action that someone other than the municipality and the region carries out.
+OTHERS = frozenset({"other", "family"})
 PARTICIPATION = frozenset({"present", "part", "heard_before", "views_brought", "not_taking_part"})
 
 
@@ -25,28 +28,75 @@ def parse_date(value: Any) -> datetime.date | None:
 
 def has_consent(snapshot: dict[str, Any]) -> bool:
     """Return True when at least one consent says who gave it, how, to whom and for what."""
+    return any(_complete_consent(c) for c in snapshot.get("consents") or [])
+
+
+def _complete_consent(consent: dict[str, Any]) -> bool:
     needed = ("given_by", "form", "organisations", "information")
-    return any(all(str(c.get(k) or "").strip() for k in needed)
-               for c in snapshot.get("consents") or [])
+    return all(str(consent.get(k) or "").strip() for k in needed)
 
 
-def check_sections(snapshot: dict[str, Any], rules: Rules, lang: str,
-                   at_close: bool) -> list[Finding]:
-    """Return findings for the plan's own fields: lead, consent, follow-up, child, strengths."""
+def withdrawn(consent: dict[str, Any], today: datetime.date) -> bool:
+    """Return True when the whole consent was withdrawn on or before `today`.
+
+    A withdrawal that names what it covers (`withdrawn_scope`) takes back only that part:
+    the rest of the consent still holds.
+    """
+    day = parse_date(consent.get("withdrawn_at"))
+    return day is not None and day <= today \
+        and not str(consent.get("withdrawn_scope") or "").strip()
+
+
+def expired(consent: dict[str, Any], today: datetime.date) -> bool:
+    """Return True when the consent was valid only until a day before `today`."""
+    until = parse_date(consent.get("valid_until"))
+    return until is not None and until < today
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """Return the same day `months` later (the month's last day when it is shorter)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month,
+                       day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def check_sections(snapshot: dict[str, Any], rules: Rules, lang: str, today: datetime.date,
+                   followup_months: int) -> list[Finding]:
+    """Return findings for the plan's own fields and the law's items.
+
+    `today` is the meeting's day: a consent must hold on it and the follow-up come after it,
+    at most `followup_months` later.
+    """
     s = snapshot.get("sections") or {}
     out: list[Finding] = []
 
-    def add(rule: str, field: str, section: str = "sections") -> None:
-        out.append(rules.finding(rule, lang, at_close=at_close, section=section, field=field))
+    def add(rule: str, field: str, section: str = "sections", **more: Any) -> None:
+        out.append(rules.finding(rule, lang, section=section, field=field, **more))
 
     if s.get("lead_principal") not in PRINCIPALS:
         add("lead_principal", "lead_principal")
     if not _filled(s, "lead_person"):
         add("lead_person", "lead_person")
-    if not has_consent(snapshot):
+    complete = [c for c in snapshot.get("consents") or [] if _complete_consent(c)]
+    if not complete:
         add("consent", "consents", "consents")
-    if parse_date(s.get("followup_date")) is None:
+    elif all(withdrawn(c, today) or expired(c, today) for c in complete):
+        taken_back = [c for c in complete if withdrawn(c, today)]
+        if taken_back:
+            add("consent_withdrawn", "consents", "consents",
+                phrase=max(str(c["withdrawn_at"]) for c in taken_back))
+        else:
+            add("consent_expired", "consents", "consents",
+                phrase=max(str(c["valid_until"]) for c in complete))
+    followup = parse_date(s.get("followup_date"))
+    if followup is None:
         add("followup_date", "followup_date")
+    elif followup <= today:
+        add("followup_not_after", "followup_date", phrase=followup.isoformat())
+    elif followup > add_months(today, followup_months):
+        add("followup_too_far", "followup_date", phrase=followup.isoformat(),
+            count=followup_months)
     if s.get("child_participation") not in PARTICIPATION:
         add("child_participation", "child_participation")
     elif s["child_participation"] == "views_brought" and not _filled(s, "child_views_brought_by"):
@@ -57,8 +107,11 @@ def check_sections(snapshot: dict[str, Any], rules: Rules, lang: str,
         add("strengths", "strengths")
     if not snapshot.get("goals"):
         add("goals", "goals", "goals")
-    if not snapshot.get("actions"):
+    efforts = [a for a in snapshot.get("actions") or [] if a.get("status") != "cancelled"]
+    if not efforts:
         add("actions", "actions", "actions")
+    if s.get("others_part") != "none" and not any(a.get("principal") in OTHERS for a in efforts):
+        add("others_part", "others_part")
     return out
 
 
