@@ -17,7 +17,8 @@ connected, one Socket.IO connection. Like the browser's client (sip_meeting/stat
 Faults a device makes itself: it drops its connection abruptly (the TCP socket is shut down,
 no Socket.IO goodbye) every few seconds, often right after sending a change, so that the
 server may have applied it without the answer ever arriving; it stays away a moment, writing
-into its outbox meanwhile, then reconnects and resends.
+into its outbox meanwhile, then reconnects and resends. After one drop in five the page is
+reloaded: the device starts again from a snapshot, with its outbox.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ LISTS = ("goal", "action", "consent")
 ACK_TIMEOUT = 8.0  # an answer later than this: the connection is dropped and the op resent
 CONNECT_TIMEOUT = 5.0
 MAX_OUTBOX = 12  # a device offline long enough stops writing (its resends stay below limits)
+RELOAD_SHARE = 0.2  # of drops after which the page is reloaded (a snapshot, not a catch-up)
 TYPING_SECONDS = (0.2, 1.5)  # from the first key of an edit to its sending (live.js: a pause)
 # The shared fields written: the plan's texts and lines, the meeting's questions, and per item
 # the goal's text, the action's what, responsible and goal link, the consent's information.
@@ -200,6 +202,7 @@ class Device(threading.Thread):
         self.seen: dict[str, set[int]] = {}  # op_id -> seqs it was broadcast with
         self.seen_lock = threading.Lock()
         self.stats: Counter[str] = Counter()
+        self.answer_ms: list[float] = []  # send to answer of every change answered
         self.need_sync = True
         self.offline_until = 0.0
         self.counter = 0
@@ -421,6 +424,10 @@ class Device(threading.Thread):
         if known is not None and version < known[1]:
             self.stats["op_older_version"] += 1
             return
+        if known is not None and version == known[1]:
+            # Applied in seq order this cannot happen: the copy already had this version,
+            # so a snapshot held changes made after its seq (live.js keeps the newer too).
+            self.stats["op_version_already_known"] += 1
         self.fields[key] = (value, version)
 
     def _apply(self, op: dict[str, Any]) -> None:
@@ -569,12 +576,14 @@ class Device(threading.Thread):
         self.bucket.take()
         waiter = self.conn.emit(record.event, record.payload)
         record.sends += 1
+        sent = time.monotonic()
         answer = waiter.wait(ACK_TIMEOUT)
         if answer is None:
             if not self.conn.closed.is_set():
                 self.stats["answer_timeouts"] += 1
                 self.conn.drop()
             return
+        self.answer_ms.append((time.monotonic() - sent) * 1000)
         self._answered(record, answer)
 
     def _answered(self, record: OpRecord, answer: dict[str, Any]) -> None:
@@ -608,6 +617,12 @@ class Device(threading.Thread):
         self.stats["drops"] += 1
         self._lost()
         self.offline_until = time.monotonic() + self.rng.uniform(0.05, 0.8)
+        if self.rng.random() < RELOAD_SHARE:
+            # The page is reloaded: it starts from a snapshot, its outbox and typing kept
+            # (live.js keeps them in localStorage).
+            self.seq = None
+            self.pending.clear()
+            self.stats["reloads"] += 1
 
 
 def _reason(error: Exception) -> str:

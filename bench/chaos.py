@@ -306,6 +306,7 @@ def run(options: Options, progress: Any = None) -> dict[str, Any]:
             final_incremental=sum(d.final_incremental for d in devices),
             final_synced=final_synced,
             device_errors=sum(d.error is not None for d in devices),
+            **_answer_times(devices),
             device_stats=stats,
             server_errors=server_errors(output),
         )
@@ -366,6 +367,16 @@ def _inject(server: LiveServer, options: Options, faults: Faults, rng: random.Ra
             paused += time.monotonic() - stopped
             control.phase = "load"
     faults.load_seconds = time.monotonic() - begun - paused
+
+
+def _answer_times(devices: list[Device]) -> dict[str, float]:
+    """How long changes waited for their answers (send to answer, on a live connection)."""
+    times = sorted(t for d in devices for t in d.answer_ms)
+    if not times:
+        return {}
+    def at(share: float) -> float:
+        return round(times[min(len(times) - 1, int(share * len(times)))], 1)
+    return {"answer_ms_p50": at(0.5), "answer_ms_p99": at(0.99), "answer_ms_max": at(1.0)}
 
 
 def _wait_for(condition: Any, seconds: float) -> bool:
@@ -456,6 +467,8 @@ def print_report(report: dict[str, Any]) -> None:
         f"{report['merged']}, unchanged {report['unchanged']}, resends recognised "
         f"{report['resend_recognised']})",
         f"  refused {refused}; undrained {report['undrained']}",
+        f"  answers p50 {report.get('answer_ms_p50')} ms, p99 {report.get('answer_ms_p99')} ms, "
+        f"max {report.get('answer_ms_max')} ms; reloads {report['device_stats'].get('reloads', 0)}",
         f"  syncs: catch-up {report['catch_up_syncs']}, snapshot {report['snapshot_syncs']}, "
         f"gaps {report['gaps']}, answer timeouts {report['answer_timeouts']}, final "
         f"incremental {report['final_incremental']}/{report['final_synced']}",
