@@ -38,10 +38,12 @@ const TYPING_SHOWN_MS = 10000;
 export class PlanView {
   /**
    * @param {object} opts  t: translator; lang; announce: polite announcer;
-   *   onlyCurrent: show only the current step's sections (the wall).
+   *   onlyCurrent: show only the current step's sections (the wall);
+   *   marks(entity, id): what to show under a read item's title, or null (the wall's flags).
    */
-  constructor(client, root, { t, lang, announce, onlyCurrent = false, skip = [], notes = null, flags = true }) {
-    Object.assign(this, { client, root, t, lang, announce, onlyCurrent, notes, flags, skip: new Set(skip) });
+  constructor(client, root, { t, lang, announce, onlyCurrent = false, skip = [], notes = null, flags = true,
+    marks = null }) {
+    Object.assign(this, { client, root, t, lang, announce, onlyCurrent, notes, flags, marks, skip: new Set(skip) });
     this.baseSkip = new Set(skip);
     this.reviewEls = new Map();  // action id -> li of the review section
     this.widgets = new Map();    // key -> {el, control, read, entity, id, field}
@@ -553,6 +555,8 @@ export class PlanView {
 
   /** A signature of the notes on fields whose keys start with prefix, to skip idle re-renders. */
   notesSig(prefix) {
+    const marks = this.marks && this.marks(entity, item.id);
+    if (marks) box.append(marks);
     if (!this.notes) return "";
     const parts = [];
     for (const [key, entry] of this.notes.index()) if (key.startsWith(prefix)) parts.push(key, entry);

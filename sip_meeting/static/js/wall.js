@@ -2,17 +2,37 @@
 // part of the plan written in this step, how complete the plan is, the words being explained,
 // and who is in the meeting. No controls; it follows the chair and updates by itself. When
 // the meeting ends it shows how to reach the plan and how satisfied the room is.
+// An action that still lacks a person or a date, or hangs on a condition, says so in words.
 
-import { fill, formatDate, h } from "./dom.js";
+import { fill, formatDate, h, prefersReducedMotion } from "./dom.js";
 import { familyFirst, mountConnection, renderCounts, renderOrder } from "./meeting.js";
 import { startRoom } from "./room.js";
+
+// The plan rules' findings (rule ids of sip_meeting/rules/data/messages.toml) that the wall
+// shows on an action, as one short question each: who does it, by when, and the "if".
+const WALL_FLAGS = [
+  ["who", ["action_who", "who_unnamed", "who_role", "vague_who"]],
+  ["when", ["action_when", "date_format", "date_past", "vague_time"]],
+  ["if", ["conditional"]],
+];
 
 const qr = document.getElementById("family-qr");
 const { config, t, app, announce, client, planBox, notes, plan } = await startRoom({
   planClass: "plan wall-plan",
   notes: { wall: true },
-  plan: { onlyCurrent: true, skip: ["participants"], flags: false },
+  plan: { onlyCurrent: true, skip: ["participants"], flags: false, marks: (entity, id) => flagsOf(entity, id) },
 });
+/** The questions still open on one action, as symbol and word (never colour alone). */
+function flagsOf(entity, id) {
+  if (entity !== "action") return null;
+  const rules = new Set(notes.itemFindings(entity, id).map((f) => f.rule));
+  const open = WALL_FLAGS.filter(([, ids]) => ids.some((rule) => rules.has(rule)));
+  if (!open.length) return null;
+  return h("ul", { class: "wall-flags", "aria-label": t("wall.flags") }, open.map(([kind]) =>
+    h("li", { class: `wall-flag wall-flag-${kind}`, dataset: { flag: kind } },
+      h("span", { class: "wall-flag-icon", "aria-hidden": "true" }, "⚠"), " ", t(`wall.flag.${kind}`))));
+}
+
 const orderBox = h("nav", { class: "wall-order", "aria-label": t("order.heading") });
 const stepBox = h("section", { class: "wall-step" });
 const meterBox = h("section", { class: "wall-meter", "aria-labelledby": "wall-meter-title" });
@@ -29,7 +49,7 @@ function renderStep() {
   fill(orderBox, renderOrder(s, t));
   fill(stepBox,
     h("p", { class: "wall-kicker" }, t("order.step_of", { n: s.meeting.step + 1, total: s.order.length })),
-    h("h2", { class: "wall-step-title" }, step.title),
+    h("h2", { class: "wall-step-title", id: "wall-step-title" }, step.title),
     h("p", { class: "wall-step-summary" }, step.summary),
     s.meeting.status === "live" ? null : h("p", { class: "wall-status" }, t(`status.${s.meeting.status}`)));
 }
@@ -51,6 +71,8 @@ function renderWords() {
   const s = client.state;
   const requests = s.term_requests || [];
   const explained = s.explanations || [];
+  // Shown while there is something to explain: the people and the plan need the space more.
+  wordsBox.hidden = !requests.length && !explained.length;
   fill(wordsBox,
     h("h2", { id: "wall-words-title" }, t("requests.wall_title")),
     requests.length ? h("ul", { class: "wall-requests" }, requests.map((r) => {
@@ -93,9 +115,13 @@ function renderAll() {
     return;
   }
   if (shownClosed) { qr.hidden = true; document.body.append(qr); shownClosed = false; }
+  // Both columns scroll when their content is taller than the screen; each can take focus
+  // so that a keyboard scrolls it too.
   fill(app,
-    h("div", { class: "wall-side" }, orderBox, meterBox, wordsBox, presentBox),
-    h("div", { class: "wall-main" }, stepBox, h("div", { class: "wall-scroll" }, planBox)));
+    h("div", { class: "wall-side", tabindex: "0", role: "region", "aria-label": t("wall.side") },
+      orderBox, meterBox, presentBox, wordsBox),
+    h("div", { class: "wall-main" }, stepBox, h("div", { class: "wall-scroll", tabindex: "0", role: "region",
+      "aria-labelledby": "wall-step-title" }, planBox)));
   renderStep();
   renderMeter();
   renderWords();
@@ -124,6 +150,13 @@ client.addEventListener("op", ({ detail: { op } }) => {
   if (op.kind === "term_request" || op.kind === "explanation_added") renderWords();
 });
 client.addEventListener("presence", () => { if (!shownClosed) renderPresent(); });
+// Someone starts writing in a part of the plan: the wall brings that part into view.
+client.addEventListener("typing", ({ detail: { entity, id, field, active } }) => {
+  if (!active || shownClosed) return;
+  const target = planBox.querySelector(`#item-${entity}-${id}`)
+    || planBox.querySelector(`[data-key="${entity}:${id}:${field}"]`);
+  if (target) target.scrollIntoView({ block: "nearest", behavior: prefersReducedMotion() ? "auto" : "smooth" });
+});
 client.addEventListener("fatal", ({ detail }) => {
   fill(app, h("p", { class: "error", role: "alert" }, detail.message || t("err.connect")));
 });
