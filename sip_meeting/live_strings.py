@@ -202,14 +202,14 @@ def _meeting_texts() -> dict[str, str]:
         "wall.present": _("In the meeting"),
         "wall.plan_for": _("The plan for %(child)s"),
         "wall.nothing": _("Nothing written yet."),
-    }
-
-
         "wall.side": _("About the meeting"),
         "wall.flags": _("Still to settle"),
         "wall.flag.who": _("Who?"),
         "wall.flag.when": _("When?"),
         "wall.flag.if": _("If …"),
+    }
+
+
 def _plan_texts() -> dict[str, str]:
     return {
         "plan.heading": _("The plan for %(child)s"),

@@ -491,6 +491,8 @@ export class PlanView {
     const main = this.client.value(entity, item.id, title);
     box.append(h("p", { class: "item-title" }, main
       ? this.rich(fieldKey(entity, item.id, title), main, schema[title]) : this.t("plan.untitled")));
+    const marks = this.marks && this.marks(entity, item.id);
+    if (marks) box.append(marks);
     const dl = h("dl", { class: "item-facts" });
     for (const [field, fschema] of Object.entries(schema)) {
       if (field === title || (REVIEW_FIELDS.has(field) && this.state.meeting.kind !== "followup")) continue;
@@ -555,8 +557,6 @@ export class PlanView {
 
   /** A signature of the notes on fields whose keys start with prefix, to skip idle re-renders. */
   notesSig(prefix) {
-    const marks = this.marks && this.marks(entity, item.id);
-    if (marks) box.append(marks);
     if (!this.notes) return "";
     const parts = [];
     for (const [key, entry] of this.notes.index()) if (key.startsWith(prefix)) parts.push(key, entry);
