@@ -24,6 +24,10 @@ from .models import (
 
 MAX_ITEMS = {"goal": 30, "action": 100, "consent": 10}
 MAX_OP_ID = 64
+# Every date of a plan lies in this span; a year outside it is a typing mistake, such as the
+# "0002" a browser's date field holds while the year is being typed.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class Field:
             out["choices"] = list(self.choices)
         if self.ref:
             out["ref"] = self.ref
+        if self.type == "date":
+            out.update(min=FIRST_DAY.isoformat(), max=LAST_DAY.isoformat())
         return out
 
     @property
@@ -157,16 +163,18 @@ def clean(field: Field, value: Any) -> Any:
 
 
 def _clean_date(value: Any) -> date | None:
+    # Only year-month-day: fromisoformat alone also reads a week date such as "2027-W06-5".
     if value in ("", None):
         return None
-    if not isinstance(value, str) or len(value) != 10:
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
         raise InvalidValue("bad_date", {})
     try:
         day = date.fromisoformat(value)
     except ValueError:
         raise InvalidValue("bad_date", {}) from None
-    if not 2000 <= day.year <= 2100:
-        raise InvalidValue("bad_date", {})
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidValue("date_range", {"first": FIRST_DAY.isoformat(),
+                                          "last": LAST_DAY.isoformat()})
     return day
 
 

@@ -7,6 +7,8 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from .labels import format_day
+
 
 def error_message(key: str, **params: Any) -> str:
     """Return the message for a refusal, in the current locale."""
@@ -34,6 +36,9 @@ def error_message(key: str, **params: Any) -> str:
                               max=params.get("max", 0)),
         "bad_choice": lambda: _("Choose one of the alternatives."),
         "bad_date": lambda: _("Write the date as year-month-day, for example 2027-03-15."),
+        "date_range": lambda: _("Choose a date between %(first)s and %(last)s.",
+                                first=format_day(params.get("first", "")),
+                                last=format_day(params.get("last", ""))),
         "bad_ref": lambda: _("Choose someone or something that belongs to this plan."),
         "too_many_items": lambda: _("The list is full: at most %(max)d items.",
                                     max=params.get("max", 0)),

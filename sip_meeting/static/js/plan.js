@@ -212,7 +212,8 @@ export class PlanView {
     } else if (schema.type === "line") {
       control = h("input", { ...common, type: "text", maxlength: schema.max || null, autocomplete: "off" });
     } else if (schema.type === "date") {
-      control = h("input", { ...common, type: "date", min: "2000-01-01", max: "2100-12-31" });
+      control = h("input", { ...common, type: "date", min: schema.min || "2000-01-01",
+                             max: schema.max || "2100-12-31" });
     } else {
       control = h("select", common);
     }
@@ -226,18 +227,22 @@ export class PlanView {
     if (hint) control.setAttribute("aria-describedby", `${domId}-hint ${common["aria-describedby"]}`);
     wrap.append(...[h("label", { for: domId }, label), hint, control, widget.notes, widget.typing, widget.error,
       widget.conflict].filter(Boolean));
-    const immediate = ["date", "choice", "ref"].includes(schema.type);
+    const immediate = ["choice", "ref"].includes(schema.type);
     const readValue = () => {
       if (schema.type === "ref") return control.value === "" ? null : Number(control.value);
       return control.value;
     };
-    control.addEventListener(immediate ? "change" : "input", () => {
-      this.client.setLocal(entity, id, field, readValue(), { immediate });
-      if (schema.type === "text") autosize(control);
-      if (entity === "goal" || entity === "action") this.scheduleRefRefresh();
-    });
+    if (schema.type === "date") this.wireDate(widget);
+    else {
+      control.addEventListener(immediate ? "change" : "input", () => {
+        this.client.setLocal(entity, id, field, readValue(), { immediate });
+        if (schema.type === "text") autosize(control);
+        if (entity === "goal" || entity === "action") this.scheduleRefRefresh();
+      });
+    }
     control.addEventListener("focus", () => this.client.focusField(entity, id, field));
     control.addEventListener("blur", () => {
+      if (schema.type === "date") this.settleDate(widget);
       this.client.commit(entity, id, field);
       if (widget.staleOptions) this.fillOptions(widget);
     });
@@ -245,6 +250,61 @@ export class PlanView {
     if (schema.type === "choice" || schema.type === "ref") this.fillOptions(widget);
     this.showValue(widget);
     return wrap;
+  }
+
+  /**
+   * A date is sent whole. While it is typed, a browser's date field holds values such as
+   * "0002-02-05" (the year so far) or the 1st of a month whose day is half typed: those stay
+   * on this screen until the person leaves the field or presses Enter, and only a complete
+   * date within the plan's span is sent. A date picked from the calendar (a phone's wheel, a
+   * mouse) is sent once the picking settles. Escape puts back the saved date.
+   */
+  wireDate(widget) {
+    const { control } = widget;
+    let keyedAt = 0;
+    control.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") {
+        e.preventDefault();
+        this.settleDate(widget);
+      } else if (e.key === "Escape" && widget.editing) {
+        e.preventDefault();
+        widget.editing = false;
+        widget.localError = null;
+        control.value = this.client.value(widget.entity, widget.id, widget.field) || "";
+        this.showValue(widget);
+      } else if (!e.altKey && !["Tab", "Shift", "Control", "Meta", "Alt"].includes(e.key)) {
+        keyedAt = Date.now();
+      }
+    });
+    control.addEventListener("input", () => {
+      widget.editing = true;
+      clearTimeout(widget.pickTimer);
+      if (widget.localError && !dateProblem(control)) {
+        widget.localError = null;
+        this.showValue(widget);
+      }
+      if (Date.now() - keyedAt > 500) widget.pickTimer = setTimeout(() => this.settleDate(widget, true), 600);
+    });
+  }
+
+  /** Send the date in the field if it is complete and within the span, else say why here. */
+  settleDate(widget, quiet = false) {
+    clearTimeout(widget.pickTimer);
+    if (!widget.editing) return;
+    const { control, entity, id, field } = widget;
+    const problem = dateProblem(control);
+    if (problem) {
+      if (quiet) return;
+      widget.localError = `${problem === "incomplete" ? this.t("date.incomplete") : this.t("date.range", {
+        first: formatDate(control.min, this.lang), last: formatDate(control.max, this.lang) })} ${this.t("date.not_saved")}`;
+      this.showValue(widget);
+      return;
+    }
+    widget.editing = false;
+    widget.localError = null;
+    this.client.setLocal(entity, id, field, control.value, { immediate: true });
+    this.showValue(widget);
+    if (entity === "goal" || entity === "action") this.scheduleRefRefresh();
   }
 
   fillOptions(widget) {
@@ -316,14 +376,14 @@ export class PlanView {
       const wanted = value === null || value === undefined ? "" : String(value);
       if (![...control.options].some((o) => o.value === wanted)) this.fillOptions(widget);
       control.value = wanted;
-    } else {
+    } else if (!widget.editing) {  // a date being typed keeps what is typed
       replaceKeepingCaret(control, value ?? "");
       if (widget.schema.type === "text") autosize(control);
     }
-    widget.error.textContent = fs.errorCode
-      ? `${fs.error || this.t.error(fs.errorCode)} ${this.t("err.kept")}` : "";
-    control.toggleAttribute("aria-invalid", Boolean(fs.error || fs.conflict));
-    widget.el.classList.toggle("has-error", Boolean(fs.error));
+    widget.error.textContent = widget.localError || (fs.errorCode
+      ? `${fs.error || this.t.error(fs.errorCode)} ${this.t("err.kept")}` : "");
+    control.toggleAttribute("aria-invalid", Boolean(widget.localError || fs.error || fs.conflict));
+    widget.el.classList.toggle("has-error", Boolean(widget.localError || fs.error));
     this.showConflict(widget, fs);
     this.showNotes(widget);
   }
@@ -844,6 +904,15 @@ export class PlanView {
       this.announce(this.t("announce.changes", { n: changes.length }));
     }
   }
+}
+
+/** Why a date field's value cannot be sent: "incomplete", "range", or "" when it can. */
+function dateProblem(control) {
+  if (control.validity.badInput) return "incomplete";
+  const value = control.value;
+  if (value === "") return "";
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || value < control.min || value > control.max) return "range";
+  return "";
 }
 
 function shorten(text, n = 48) {
