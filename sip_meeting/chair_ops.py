@@ -27,6 +27,13 @@ def participant_payload(p: Participant, connected: set[int]) -> dict[str, Any]:
             "connected": p.id in connected}
 
 
+def _own(meeting: Meeting, participant_id: Any) -> list[Participant]:
+    """Return the meeting's participant with this id (a true integer: not True, not 1.0)."""
+    if isinstance(participant_id, bool) or not isinstance(participant_id, int):
+        return []
+    return [p for p in meeting.participants if p.id == participant_id]
+
+
 def admit(participant_id: Any):
     """Build the chair's operation that lets one waiting person, or everyone waiting, in."""
 
@@ -40,7 +47,7 @@ def admit(participant_id: Any):
             chosen = [p for p in meeting.participants
                       if p.admitted_at is None and p.id in connected]
         else:
-            chosen = [p for p in meeting.participants if p.id == participant_id]
+            chosen = _own(meeting, participant_id)
             if not chosen:
                 raise LiveError("not_found")
         for p in chosen:
@@ -59,7 +66,7 @@ def dismiss(participant_id: Any):
     def run(session: Session, state: MeetingState, actor: Actor) -> dict[str, Any]:
         meeting = state.load(session)
         require_chair(actor)
-        chosen = [p for p in meeting.participants if p.id == participant_id]
+        chosen = _own(meeting, participant_id)
         if not chosen:
             raise LiveError("not_found")
         chosen[0].admitted_at = None
@@ -147,8 +154,7 @@ def mark_spoken(participant_id: Any, spoken: Any):
         meeting = state.load(session)
         require_chair(actor)
         require_live(meeting)
-        if not isinstance(spoken, bool) or not any(p.id == participant_id
-                                                   for p in meeting.participants):
+        if not isinstance(spoken, bool) or not _own(meeting, participant_id):
             raise LiveError("invalid", "bad_participant")
         rounds = {k: list(v) for k, v in (meeting.spoken or {}).items()}
         ids = set(rounds.get(str(meeting.step), []))

@@ -33,7 +33,8 @@ from .access import browser_session, participant_for_token_hash, valid_token_has
 from .annotations import PlanRows, annotate, annotate_all
 from .db import atomic, db_session
 from .extensions import socketio
-from .fields import InvalidValue
+from .fields import InvalidValue, field_for
+from .live_limits import payload_problem
 from .live_messages import error_message
 from .mailer import email_plan_later
 from .models import Chair, Meeting, Operation, Participant
@@ -124,6 +125,10 @@ class LiveNamespace(Namespace):
         self.locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
         self.server_id = presence.new_server_id()
         self.registered = False
+        # Every event's handler, present and future, answers through one guard.
+        for name in dir(type(self)):
+            if name.startswith("on_") and name not in ("on_connect", "on_disconnect"):
+                setattr(self, name, self._guarded(name[3:], getattr(self, name)))
 
     # -- connecting ----------------------------------------------------------------------
 
@@ -321,6 +326,32 @@ class LiveNamespace(Namespace):
         return answer
 
     # -- running operations --------------------------------------------------------------
+
+    def _guarded(self, event: str, handler: Any) -> Any:
+        """Wrap an event's handler so that every event is answered, whatever it carries.
+
+        Its payload must be a small JSON value (live_limits), and a handler that fails anyway
+        answers `server_error` and logs one line naming the event and the exception's type,
+        never the payload.
+        """
+
+        def guarded(*args: Any) -> dict[str, Any]:
+            conn = self.connections.get(request.sid)
+            if len(args) > 1 or payload_problem(args[0] if args else None) is not None:
+                return self._refuse(conn, live.LiveError("invalid", "bad_payload"), None)
+            try:
+                return handler(*args)
+            except Exception as error:  # noqa: BLE001  (the last line of defence)
+                where = error.__traceback__
+                while where is not None and where.tb_next is not None:
+                    where = where.tb_next
+                log.error("live event %s failed: %s at %s:%s", event, type(error).__name__,
+                          where.tb_frame.f_code.co_filename.rsplit("/", 1)[-1] if where else "?",
+                          where.tb_lineno if where else "?")
+                return self._refuse(conn, live.LiveError("server_error"), None)
+
+        guarded.__name__ = guarded.__qualname__ = f"on_{event}"
+        return guarded
 
     def _run(self, payload: Any, build: Any) -> dict[str, Any]:
         """Check the caller, apply one operation, commit, broadcast, then acknowledge."""
@@ -528,11 +559,13 @@ class LiveNamespace(Namespace):
             if not isinstance(payload, dict) or not actor.may_write(
                     payload.get("entity"), payload.get("field")):
                 raise live.LiveError("forbidden", "read_only")
-        except live.LiveError as error:
+            field_for(payload.get("entity"), payload.get("field"))  # only fields that exist
+        except (live.LiveError, InvalidValue) as error:
             return self._refuse(conn, error, payload)
-        emit("typing", {"entity": str(payload.get("entity"))[:20], "id": payload.get("id")
-                        if isinstance(payload.get("id"), int) else None,
-                        "field": str(payload.get("field"))[:40], "name": actor.name,
+        item_id = payload.get("id")
+        emit("typing", {"entity": payload["entity"], "id": item_id
+                        if isinstance(item_id, int) and not isinstance(item_id, bool) else None,
+                        "field": payload["field"], "name": actor.name,
                         "active": bool(payload.get("active"))},
              to=meeting_room(conn.meeting_id), include_self=False)
         return {"ok": True}

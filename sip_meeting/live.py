@@ -91,7 +91,8 @@ class Actor:
         """Tell whether this person may change the plan (a child only their own voice)."""
         if self.is_chair or self.role in WRITER_ROLES:
             return True
-        return self.role == "child" and (entity, field) in F.CHILD_FIELDS
+        return self.role == "child" and isinstance(entity, str) \
+            and isinstance(field, str) and (entity, field) in F.CHILD_FIELDS
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,7 @@ def target(session: Session, meeting: Meeting, entity: str, item_id: Any):
         return meeting if item_id == meeting.id else None
     if entity == "plan":
         return meeting.plan if item_id == meeting.plan_id else None
-    model = ITEM_MODELS.get(entity)
+    model = ITEM_MODELS.get(entity) if isinstance(entity, str) else None
     if model is None or isinstance(item_id, bool) or not isinstance(item_id, int):
         return None
     row = session.get(model, item_id)

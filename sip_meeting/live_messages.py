@@ -66,5 +66,6 @@ def error_message(key: str, **params: Any) -> str:
         "not_closed": lambda: _("You can answer when the meeting has ended."),
         "bad_status": lambda: _("The meeting cannot move to that state now."),
         "bad_participant": lambda: _("That person is not invited to this meeting."),
+        "server_error": lambda: _("Something went wrong. Reload the page and try again."),
     }
     return messages.get(key, messages["bad_payload"])()

@@ -116,7 +116,8 @@ def add_item(entity: Any, values: Any):
         meeting = state.load(session)
         require_live(meeting)
         require_writer(actor, "item")
-        if entity not in ITEM_MODELS or not isinstance(values, dict):
+        if not isinstance(entity, str) or entity not in ITEM_MODELS \
+                or not isinstance(values, dict):
             raise LiveError("invalid", "unknown_field")
         items = _items(meeting, entity)
         if len(items) >= F.MAX_ITEMS[entity]:
@@ -146,7 +147,8 @@ def _writable_item(session: Session, meeting: Meeting, actor: Actor, entity: Any
     """Return a list item the actor may change in this live meeting, or refuse."""
     require_live(meeting)
     require_writer(actor, "item")
-    row = target(session, meeting, entity, item_id) if entity in ITEM_MODELS else None
+    row = target(session, meeting, entity, item_id) \
+        if isinstance(entity, str) and entity in ITEM_MODELS else None
     if row is None:
         raise missing(session, meeting.plan_id, entity, item_id)
     return row

@@ -66,7 +66,8 @@ def ask_term(word: Any, term_id: Any, named: Any):
 
 def _chair_request(session: Session, meeting: Meeting, actor: Actor, request_id: Any):
     require_chair(actor)
-    request = session.get(TermRequest, request_id) if isinstance(request_id, int) else None
+    request = session.get(TermRequest, request_id) \
+        if isinstance(request_id, int) and not isinstance(request_id, bool) else None
     if request is None or request.meeting_id != meeting.id:
         raise LiveError("not_found")
     return request

@@ -317,8 +317,10 @@ def test_list_limit_is_explicit(live, monkeypatch):
 def test_control_characters_are_removed(live, query):
     live.start()
     sara = live.join()
-    assert _edit(sara, sara.snapshot(), value="Rad ett\r\nRad\x00 två\x07")["ok"]
+    assert _edit(sara, sara.snapshot(), value="Rad ett\r\nRad\x1b två\x07")["ok"]
     assert query(lambda s: s.scalar(select(Plan.strengths))) == "Rad ett\nRad två"
+    # NUL, which PostgreSQL cannot store in any text, never reaches an operation.
+    assert _edit(sara, sara.snapshot(), value="Rad\x00 tre")["code"] == "invalid"
 
 
 def test_audit_history_records_every_change(live, query):
