@@ -53,6 +53,15 @@ class Defaults:
     # A server process writes that it is alive every third of this; one silent for this long
     # is taken for dead and its sockets no longer count as anyone's presence.
     LIVE_SERVER_STALE_SECONDS = 30
+    # Limits no real meeting reaches, against one device flooding it (see live_limits.py):
+    # open sockets per participant over every process (a phone, a laptop, a reloaded page or
+    # two), and per socket a token bucket of events (`sync` included) and one of `typing`.
+    # A person writing sends about one event a second. A rate of 0 turns its limit off.
+    LIVE_MAX_SOCKETS_PER_PARTICIPANT = 5
+    LIVE_EVENTS_PER_SECOND = 20
+    LIVE_EVENTS_BURST = 40
+    LIVE_TYPING_PER_SECOND = 2
+    LIVE_TYPING_BURST = 5
     GLOSSARY_PATH = None
     SMTP_HOST = None  # without it, email is simply not offered
     SMTP_PORT = 587

@@ -34,7 +34,7 @@ from .annotations import PlanRows, annotate, annotate_all
 from .db import atomic, db_session
 from .extensions import socketio
 from .fields import InvalidValue, field_for
-from .live_limits import payload_problem
+from .live_limits import SocketBudget, payload_problem, room_for_socket
 from .live_messages import error_message
 from .mailer import email_plan_later
 from .models import Chair, Meeting, Operation, Participant
@@ -55,6 +55,7 @@ class Connection:
     chair_id: int | None = None
     participant_id: int | None = None
     token_hash: str | None = None
+    budget: SocketBudget | None = None  # what it may still send (made at its first event)
     browser_session_id: int | None = None  # the signed-in browser that opened it
 
 
@@ -137,6 +138,7 @@ class LiveNamespace(Namespace):
         conn = self._authenticate(auth if isinstance(auth, dict) else {})
         self._register_server()
         with atomic() as s:
+            self._refuse_too_many_sockets(s, conn)
             presence.add_connection(s, self.server_id, request.sid, conn.meeting_id,
                                     participant_id=conn.participant_id, chair_id=conn.chair_id,
                                     browser_session_id=conn.browser_session_id)
@@ -156,6 +158,15 @@ class LiveNamespace(Namespace):
         if participant.admitted_at is not None:
             enter_rooms(conn, request.sid)
         self._announce_presence(participant)
+
+    def _refuse_too_many_sockets(self, session: Any, conn: Connection) -> None:
+        if conn.participant_id is not None and not room_for_socket(
+                session, conn.participant_id, self.app.config):
+            with force_locale(conn.lang):
+                message = error_message("too_many_connections")
+            # The client's connect_error carries the message, and {code, message} as its data.
+            raise ConnectionRefusedError(message, {"code": "too_many_connections",
+                                                   "message": message})
 
     def _register_server(self) -> None:
         """Record this process as alive at its first socket, and keep saying so.
@@ -330,13 +341,17 @@ class LiveNamespace(Namespace):
     def _guarded(self, event: str, handler: Any) -> Any:
         """Wrap an event's handler so that every event is answered, whatever it carries.
 
-        Its payload must be a small JSON value (live_limits), and a handler that fails anyway
-        answers `server_error` and logs one line naming the event and the exception's type,
-        never the payload.
+        Each event spends from its socket's budget, its payload must be a small JSON value
+        (live_limits), and a handler that fails anyway answers `server_error` and logs one line
+        naming the event and the exception's type, never the payload.
         """
 
         def guarded(*args: Any) -> dict[str, Any]:
             conn = self.connections.get(request.sid)
+            if conn is not None:
+                conn.budget = conn.budget or SocketBudget.from_config(self.app.config)
+                if not conn.budget.allow(event):
+                    return self._refuse(conn, live.LiveError("rate_limited"), None)
             if len(args) > 1 or payload_problem(args[0] if args else None) is not None:
                 return self._refuse(conn, live.LiveError("invalid", "bad_payload"), None)
             try:

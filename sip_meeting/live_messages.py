@@ -66,6 +66,11 @@ def error_message(key: str, **params: Any) -> str:
         "not_closed": lambda: _("You can answer when the meeting has ended."),
         "bad_status": lambda: _("The meeting cannot move to that state now."),
         "bad_participant": lambda: _("That person is not invited to this meeting."),
+        "rate_limited": lambda: _("Too many changes in a short time. Wait a moment and "
+                                  "try again."),
+        "too_many_connections": lambda: _("The meeting is open in too many windows with your "
+                                          "link. Close the other windows and reload this page "
+                                          "in a minute."),
         "server_error": lambda: _("Something went wrong. Reload the page and try again."),
     }
     return messages.get(key, messages["bad_payload"])()
