@@ -23,7 +23,11 @@ run: $(VENV)/.installed translations
 	$(BIN)/sip-meeting demo --base-url http://$(HOST):$(PORT)
 	$(BIN)/sip-meeting serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed translations
+# axe-core for the accessibility tests, at the version pinned in tests/axe/package-lock.json.
+tests/axe/node_modules/.package-lock.json: tests/axe/package-lock.json
+	npm ci --prefix tests/axe --ignore-scripts --no-audit --no-fund --loglevel=error
+
+test: $(VENV)/.installed translations tests/axe/node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
@@ -43,4 +47,4 @@ extract-messages: $(VENV)/.installed
 		--no-fuzzy-matching --ignore-obsolete
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache tests/axe/node_modules

@@ -431,7 +431,8 @@ def _room_texts() -> dict[str, str]:
         "requests.new": _("Someone asks what “%(word)s” means."),
         "requests.wall_title": _("Words we are clearing up"),
         "console.dismiss": _("Send back to the waiting room"),
-        "console.dismiss_name": _("Send %(name)s back to the waiting room"),
+        # The visible words first, so that a name spoken by voice control matches the button.
+        "console.dismiss_name": _("Send back to the waiting room: %(name)s"),
         "console.dismiss_title": _("Send %(name)s back to the waiting room?"),
         "console.dismiss_text": _("You can let them in again from the list of people waiting."),
         "console.dismiss_yes": _("Yes, send back"),
