@@ -50,6 +50,7 @@ from live_server import LiveServer  # noqa: E402
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEVICES_PER_PARTICIPANT = 4  # the server allows five sockets a participant: one spare
 SETUP_SECONDS = 120
+START_SECONDS = 60  # a server process starts in 1-2 s, in 5-10 s on a machine busy elsewhere
 FINAL_SECONDS = 30
 FAILURES = ("lost", "duplicates", "divergent", "phantom_ops", "ids_reused", "undrained",
             "device_errors")  # and seq_contiguous false
@@ -236,7 +237,7 @@ def run(options: Options, progress: Any = None) -> dict[str, Any]:
         missing = math.ceil(options.clients / DEVICES_PER_PARTICIPANT) - len(links)
         if missing > 0:
             links += list(add_participants(server, url, instance, missing).values())
-        server.start()
+        _start(server, "the server did not start")
         seed_state = open_meeting(server)
         per_device = options.rate / max(options.clients, 1)
         control = Control(
@@ -354,11 +355,7 @@ def _inject(server: LiveServer, options: Options, faults: Faults, rng: random.Ra
             server.stop(hard=True)  # SIGKILL: whatever was in flight is cut off
             faults.kills += 1
             time.sleep(rng.uniform(0.1, 1.0))
-            try:
-                server.start()
-            except RuntimeError as error:
-                raise RunError(f"the server did not come back after kill {faults.kills}"
-                               ) from error
+            _start(server, f"the server did not come back after kill {faults.kills}")
             faults.restart_seconds.append(time.monotonic() - down)
             say(f"kill {faults.kills}: back after {faults.restart_seconds[-1]:.1f} s")
         elif what == "look":
@@ -377,6 +374,13 @@ def _answer_times(devices: list[Device]) -> dict[str, float]:
     def at(share: float) -> float:
         return round(times[min(len(times) - 1, int(share * len(times)))], 1)
     return {"answer_ms_p50": at(0.5), "answer_ms_p99": at(0.99), "answer_ms_max": at(1.0)}
+
+
+def _start(server: LiveServer, failure: str) -> None:
+    try:
+        server.start(timeout=START_SECONDS)
+    except RuntimeError as error:
+        raise RunError(f"{failure}: {server.output()[-1500:]}") from error
 
 
 def _wait_for(condition: Any, seconds: float) -> bool:

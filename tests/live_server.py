@@ -70,18 +70,18 @@ class LiveServer:
                               timeout=60, check=True)
         return done.stdout
 
-    def start(self) -> None:
-        """Start the server and wait until it answers."""
+    def start(self, timeout: float = 20) -> None:
+        """Start the server and wait until it answers (at most `timeout` seconds)."""
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [EXE, "serve", "--host", "127.0.0.1", "--port", str(self.port)], env=self.env,
                 stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
                 requests.get(f"{self.url}/login", timeout=1)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening, or slow
                 time.sleep(0.1)
         raise RuntimeError("the server did not start")
 
