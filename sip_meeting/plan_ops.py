@@ -60,7 +60,7 @@ def edit_field(entity: str, item_id: Any, name: str, base_version: Any, base: An
         versions[name] = version + 1
         write.execute(session, {**where, "value": new, "new_versions": versions})
         audit(session, actor, entity, item_id, name, F.to_wire(field, current),
-              F.to_wire(field, new), plan_id=state.plan_id, meeting_id=state.id)
+              F.to_wire(field, new), plan_id=state.plan_id, meeting_id=state.id, merge=True)
         return {"kind": "field", "entity": entity, "id": item_id, "field": name,
                 "value": F.to_wire(field, new), "version": version + 1, "merged": merged}
 

@@ -6,11 +6,11 @@ Every change is written to the audit history.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from .db import Precompiled, utcnow
@@ -28,12 +28,31 @@ class SetupError(ValueError):
 _RECORD_AUDIT = Precompiled.insert_into(
     AuditEvent.__table__, "plan_id", "meeting_id", "at", "actor_kind", "actor_id", "actor_name",
     "entity", "entity_id", "field", "before", "after")
+# One person's edits of one field, each within this long of the last, are one entry: someone
+# writing a paragraph pauses (and so saves) every few seconds, and the trail should say who
+# changed the text from what to what, not hold a row per pause. The op log keeps every step.
+AUDIT_MERGE_WINDOW = timedelta(seconds=60)
+# The latest entry of an entity's field, found through the index on (entity, entity_id).
+_LATEST_AUDIT = Precompiled(
+    select(AuditEvent.id, AuditEvent.actor_kind, AuditEvent.actor_id, AuditEvent.at)
+    .where(AuditEvent.entity == bindparam("entity"),
+           AuditEvent.entity_id == bindparam("entity_id"),
+           AuditEvent.field == bindparam("field"))
+    .order_by(AuditEvent.id.desc()).limit(1))
+_EXTEND_AUDIT = Precompiled(
+    update(AuditEvent.__table__).where(AuditEvent.id == bindparam("audit_id"))
+    .values(after=bindparam("after"), at=bindparam("at")))
 
 
 def audit(session: Session, actor: Chair | Participant | None, entity: str, entity_id: int | None,
           field: str = "", before: Any = None, after: Any = None, *, plan_id: int | None = None,
-          meeting_id: int | None = None) -> None:
-    """Record one change in the audit history."""
+          meeting_id: int | None = None, merge: bool = False) -> None:
+    """Record one change in the audit history.
+
+    With `merge` (a field's edit), an edit that follows the same person's last edit of the
+    same field within AUDIT_MERGE_WINDOW extends that entry instead: it keeps its `before`
+    and takes this `after` and time. Anyone else's edit of the field in between starts anew.
+    """
     if actor is None:
         kind = "system"
     else:  # a Chair, a Participant, or the live Actor of either
@@ -42,8 +61,16 @@ def audit(session: Session, actor: Chair | Participant | None, entity: str, enti
     # An insert of its own (after flushing what it may refer to) rather than the unit of work:
     # a live edit writes one of these every time someone types.
     session.flush()
+    now = utcnow()
+    if merge and actor is not None and entity_id is not None:
+        latest = _LATEST_AUDIT.first(session, {"entity": entity, "entity_id": entity_id,
+                                               "field": field})
+        if latest is not None and (latest.actor_kind, latest.actor_id) == (kind, actor.id) \
+                and now - latest.at <= AUDIT_MERGE_WINDOW:
+            _EXTEND_AUDIT.execute(session, {"audit_id": latest.id, "after": after, "at": now})
+            return
     _RECORD_AUDIT.execute(session, dict(
-        plan_id=plan_id, meeting_id=meeting_id, at=utcnow(), actor_kind=kind,
+        plan_id=plan_id, meeting_id=meeting_id, at=now, actor_kind=kind,
         actor_id=getattr(actor, "id", None), actor_name=getattr(actor, "name", "") or "",
         entity=entity, entity_id=entity_id, field=field, before=before, after=after,
     ))
