@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from . import chair_ops, live, mailer, planning, revocation
@@ -25,8 +26,9 @@ bp.before_request(require_chair)
 
 SETUP_MESSAGES = {
     "closed": lambda: _("The meeting is closed and can no longer be changed."),
-    "too_many": lambda: _("A meeting can have at most %(n)d participants.",
-                          n=planning.MAX_PARTICIPANTS),
+    "too_many": lambda: ngettext("A meeting can have at most %(num)d participant.",
+                                 "A meeting can have at most %(num)d participants.",
+                                 planning.MAX_PARTICIPANTS),
     "not_closed": lambda: _("A follow-up can be booked when the last meeting is closed."),
 }
 

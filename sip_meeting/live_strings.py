@@ -198,7 +198,8 @@ def _meeting_texts() -> dict[str, str]:
         "people.not_connected": _("Not connected"),
         "people.none": _("No one has been let in yet."),
         "announce.change": _("%(name)s changed: %(field)s"),
-        "announce.changes": _("%(n)s changes in the plan"),
+        **_counted("announce.changes", {n: ngettext(
+            "%(n)s change in the plan", "%(n)s changes in the plan", n) for n in (1, 2)}),
         "announce.step": _("The meeting is now at: %(title)s"),
         "announce.admitted": _("You are in the meeting."),
         "announce.closed": _("The meeting has ended."),
@@ -308,7 +309,8 @@ def _room_texts() -> dict[str, str]:
         "flag.advice": _("Tip"),
         "flag.suggestion": _("Suggestion"),
         "flag.quote": _("About the words: “%(phrase)s”"),
-        "flag.count": _("%(n)s questions"),
+        **_counted("flag.count", {n: ngettext("%(n)s question", "%(n)s questions", n)
+                                  for n in (1, 2)}),
         "mine.title": _("Questions for you"),
         "mine.hint": _("These are about actions you are responsible for."),
         "mine.go": _("Show"),
@@ -316,7 +318,9 @@ def _room_texts() -> dict[str, str]:
         "meter.title": _("How complete the plan is"),
         "meter.percent": _("%(n)s percent complete"),
         "meter.waiting": _("The plan is being checked…"),
-        "meter.overridden": _("%(n)s set aside with a reason"),
+        **_counted("meter.overridden", {n: ngettext(
+            "%(n)s set aside with a reason", "%(n)s set aside with a reason", n)
+            for n in (1, 2)}),
         "cond.rewrite": _("Rewrite"),
         "cond.split": _("Make the condition an action of its own"),
         "cond.accept": _("Accept with a fallback plan"),

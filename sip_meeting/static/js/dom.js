@@ -25,10 +25,19 @@ export function fill(el, ...children) {
   return el;
 }
 
-/** Return a translator over the page's strings; placeholders are named: %(name)s. */
+/**
+ * Return a translator over the page's strings; placeholders are named: %(name)s. A text with
+ * a count comes in the catalog's two forms, "<key>.one" and "<key>.other": t(key, {n}) picks
+ * the one for n in the page's language.
+ */
 export function translator(strings) {
+  const plural = new Intl.PluralRules(document.documentElement.lang || "sv");
   const t = (key, params = {}) => {
-    const text = strings[key] ?? key;
+    let text = strings[key];
+    if (text === undefined && typeof params.n === "number" && `${key}.other` in strings) {
+      text = strings[`${key}.${plural.select(params.n)}`] ?? strings[`${key}.other`];
+    }
+    text = text ?? key;
     return text.replace(/%\((\w+)\)[sd]/g, (whole, name) =>
       name in params ? String(params[name]) : whole);
   };
