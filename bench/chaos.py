@@ -251,7 +251,7 @@ def run(options: Options, progress: Any = None) -> dict[str, Any]:
                    for n in range(options.clients)]
         for device in devices:
             device.start()
-        _wait_all([d.ready for d in devices], 30)
+        _wait_all([d.ready for d in devices], 60)
         if not all(d.ready.is_set() for d in devices):
             raise RunError(f"{sum(not d.ready.is_set() for d in devices)} devices never "
                            f"caught up: {_device_stats(devices)}")
@@ -304,7 +304,8 @@ def run(options: Options, progress: Any = None) -> dict[str, Any]:
             snapshot_syncs=stats.get("snapshot_syncs", 0),
             catch_up_syncs=stats.get("catch_up_syncs", 0), gaps=stats.get("gaps", 0),
             answer_timeouts=stats.get("answer_timeouts", 0),
-            final_incremental=sum(d.final_incremental for d in devices),
+            final_incremental=sum(d.final_incremental and d.final_for == control.quiet
+                                  for d in devices),
             final_synced=final_synced,
             device_errors=sum(d.error is not None for d in devices),
             **_answer_times(devices),
