@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from babel import dates
 from flask import Flask, current_app, g, request, session
-from flask_babel import format_date, format_time, get_locale
+from flask_babel import format_time, get_locale, to_user_timezone
 from flask_babel import gettext as _
 
 from .extensions import babel
+
+# The locale each language's dates are written in. English is written as in Britain
+# ("5 February 2027"), day before month as in Swedish, not as in the United States.
+DATE_LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 
 
 def select_locale() -> str:
@@ -27,9 +34,26 @@ def current_language() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
+def date_locale(lang: str | None = None) -> str:
+    """Return the locale dates are written in for a language (the current one by default)."""
+    lang = lang or current_language()
+    return DATE_LOCALES.get(lang, lang)
+
+
+def format_local_date(value: date | datetime, width: str = "long") -> str:
+    """Format a day in the reader's language: "5 februari 2027", "5 February 2027".
+
+    A moment (datetime) is first taken in Swedish local time; a naive one is read as UTC.
+    Call it inside a request or inside ``flask_babel.force_locale``.
+    """
+    if isinstance(value, datetime):
+        value = to_user_timezone(value)
+    return dates.format_date(value, width, locale=date_locale())
+
+
 def format_when(value) -> str:
     """Format a meeting time in Swedish local time for the reader's locale."""
-    return _("%(date)s at %(time)s", date=format_date(value, "full"),
+    return _("%(date)s at %(time)s", date=format_local_date(value, "full"),
              time=format_time(value, "HH:mm"))
 
 

@@ -12,10 +12,9 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_date
 from flask_babel import gettext as _
 
-from .i18n import format_when
+from .i18n import format_local_date, format_when
 
 # The parts of a plan document, in the order the document and the page show them.
 SECTIONS = (
@@ -174,7 +173,7 @@ def format_day(value: str) -> str:
     if not value:
         return ""
     try:
-        return format_date(date.fromisoformat(value), "long")
+        return format_local_date(date.fromisoformat(value))
     except ValueError:
         return value
 
@@ -192,7 +191,7 @@ def format_moment(value: str | None) -> str:
 def version_day(v: dict[str, Any]) -> str:
     """Return the day the version was frozen, in Swedish local time."""
     try:
-        return format_date(datetime.fromisoformat(v["frozen_at"]), "long")
+        return format_local_date(datetime.fromisoformat(v["frozen_at"]))
     except (KeyError, TypeError, ValueError):
         return ""
 

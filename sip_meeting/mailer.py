@@ -16,7 +16,7 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from .calendars import deadlines_ics, followup_ics, participant_deadlines, plain
 from .db import atomic, db_session, utcnow
 from .document import build_docx
 from .extensions import socketio
+from .i18n import format_local_date
 from .models import FAMILY_ROLES, Delivery, Meeting, Participant
 from .planning import STOCKHOLM, audit
 from .versions import meeting_version
@@ -156,13 +157,13 @@ def plan_email(snapshot: dict[str, Any], participant: Participant) -> tuple[str,
     closed = _local_day(snapshot["meeting"].get("closed_at"))
     lines = [_("Hello %(name)s,", name=plain(participant.name, one_line=True)), "",
              _("The SIP meeting for %(child)s was held on %(date)s. The plan you made together "
-               "is attached to this email.", child=child, date=format_date(closed, "long")),
+               "is attached to this email.", child=child, date=format_local_date(closed)),
              "", _("What happens next:"),
              "- " + _("Everyone does what the plan says they will do, by the date in the plan.")]
     followup = sections.get("followup_date")
     if followup:
         lines.append("- " + _("The plan will be followed up on %(date)s.",
-                              date=format_date(date.fromisoformat(followup), "long")))
+                              date=format_local_date(date.fromisoformat(followup))))
     else:
         lines.append("- " + _("The date of the follow-up is not set yet."))
     if sections.get("followup_convener"):

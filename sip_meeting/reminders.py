@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .calendars import plain
 from .db import atomic, db_session
+from .i18n import format_local_date
 from .mailer import MailError, send_message
 from .models import Action, Chair, Meeting, Participant, Plan, ReminderSent
 
@@ -153,7 +154,7 @@ def chair_emails(session: Session, items: list[Item], today: date) -> list[Email
 
 def _line(item: Item, today: date, with_child: bool) -> str:
     what = plain(item.action.what, one_line=True) or _("(no description)")
-    when = format_date(item.day, "long")
+    when = format_local_date(item.day)
     if item.day < today:
         text = _("%(what)s: should have been done by %(date)s", what=what, date=when)
     elif item.kind == "decision":
@@ -195,10 +196,10 @@ def compose_chair_email(email: Email, today: date) -> tuple[str, str]:
         lines += ["", _("SIP for %(child)s:", child=plain(plan.child_name, one_line=True))]
         if plan.followup_date and plan.followup_date < today:
             lines.append("- " + _("The follow-up was due on %(date)s.",
-                                  date=format_date(plan.followup_date, "long")))
+                                  date=format_local_date(plan.followup_date)))
         elif plan.followup_date and plan.followup_date <= today + WINDOW:
             lines.append("- " + _("The follow-up is due on %(date)s.",
-                                  date=format_date(plan.followup_date, "long")))
+                                  date=format_local_date(plan.followup_date)))
         lines += [_line(item, today, False) for item in overdue]
     if current_app.config.get("PUBLIC_URL"):
         lines += ["", _("Log in to follow up the plans: %(url)s",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, request
-from flask_babel import format_date
 from werkzeug.routing import IntegerConverter
 
 from . import (
@@ -16,7 +15,7 @@ from . import (
     room,
     versions_views,
 )
-from .i18n import format_when
+from .i18n import format_local_date, format_when
 from .models import Participant
 
 
@@ -41,9 +40,14 @@ def init_app(app: Flask) -> None:
     glossary_views.init_app(app)
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["audit_value"] = audit_value
-    app.jinja_env.filters["format_date"] = format_date
+    app.jinja_env.filters["format_date"] = format_short_date
     app.jinja_env.globals["family_first"] = family_first
     app.after_request(add_security_headers)
+
+
+def format_short_date(value) -> str:
+    """Format a day briefly in the reader's language ("5 feb. 2027", "5 Feb 2027")."""
+    return format_local_date(value, "medium")
 
 
 def audit_value(value) -> str:

@@ -1,0 +1,141 @@
+"""The family's copy tells the truth: whose tasks are the family's, where the plan opens, dates
+and file names in the reader's language, and invitations in each participant's language."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime
+
+import pytest
+from docx import Document
+from sqlalchemy import select
+from test_mail import fake_document, send, smtp_server
+
+from sip_meeting.db import atomic
+from sip_meeting.mailer import queue_plan_deliveries
+from sip_meeting.models import Meeting, PlanVersion
+from sip_meeting.planning import STOCKHOLM
+
+FATHER_TASK = "Fylla i ansökan om assistans"
+SCHOOL_TASK = "Ordna en lugn plats för lunch"
+
+
+@pytest.fixture
+def family_plan(live):
+    """A closed meeting where the child's father is responsible for an action of his own.
+
+    Its principal is left open, and it has no part written for the family: only who does it
+    makes it the family's task. Sara reads English, Johan and the chair Swedish.
+    """
+    live.start()
+    sara = live.join("Sara Berg", "guardian", "family", email="sara@example.se", language="en")
+    johan = live.join("Johan Berg", "guardian", "family", email="johan@example.se",
+                      language="sv")
+    karin = live.join("Karin Holm", "professional", "municipality", email="karin@example.se",
+                      organisation="Solskolan")
+    assert karin.op("add_item", entity="action", values={
+        "what": FATHER_TASK, "responsible_participant_id": johan.participant_id,
+        "due_date": "2027-02-05"})["ok"]
+    assert karin.op("add_item", entity="action", values={
+        "what": SCHOOL_TASK, "responsible_participant_id": karin.participant_id,
+        "principal": "municipality", "due_date": "2027-03-01"})["ok"]
+    assert karin.op("edit", entity="plan", id=live.meeting.plan_id, field="followup_date",
+                    base_version=0, base="", value="2027-04-01")["ok"]
+    live.end()
+    live.sara, live.johan, live.karin = sara, johan, karin
+    return live
+
+
+def _section(html: str, anchor: str) -> str:
+    return html.split(f'id="{anchor}"', 1)[1].split("</section>", 1)[0]
+
+
+def _docx_family_part(data: bytes, heading: str) -> str:
+    paragraphs = [p for p in Document(io.BytesIO(data)).paragraphs]
+    start = next(n for n, p in enumerate(paragraphs)
+                 if p.style.name == "Heading 1" and p.text == heading)
+    end = next(n for n, p in enumerate(paragraphs)
+               if n > start and p.style.name == "Heading 1")
+    return "\n".join(p.text for p in paragraphs[start + 1:end])
+
+
+def _emails(app, family_plan, smtp, **config):
+    app.config.update(config)
+    with app.app_context(), atomic() as session:
+        queue_plan_deliveries(session, session.get(Meeting, family_plan.meeting.id))
+    send(app, family_plan.meeting.id, fake_document)
+    return {m["To"]: m for m in smtp.messages}
+
+
+@pytest.fixture
+def smtp(app):
+    yield from smtp_server(app)
+
+
+def _filename(response) -> str:
+    return re.search(r'filename="([^"]+)"', response.headers["Content-Disposition"]).group(1)
+
+
+# --- 1. The family's tasks are the same, and true, in every copy ----------------------------
+
+
+# --- 2. The plan email says what the reader can do; the page says where it opens ------------
+
+
+# --- 3. The follow-up's calendar file does not promise a personal link ------------------------
+
+
+# --- 4. English dates and file names in the reader's language ---------------------------------
+
+
+def test_english_copies_write_dates_the_english_way(app, family_plan, smtp, query):
+    meeting_id = family_plan.meeting.id
+    frozen = query(lambda s: s.scalar(select(PlanVersion.snapshot)))["frozen_at"]
+    closed = _english_day(datetime.fromisoformat(frozen).astimezone(STOCKHOLM).date())
+    page = family_plan.sara.http.get(f"/m/{meeting_id}/plan").get_data(as_text=True)
+    assert "By 5 February 2027" in page and "Next meeting: 1 April 2027" in page
+    assert "February 5" not in page and "februari" not in page
+
+    doc = Document(io.BytesIO(family_plan.sara.http.get(f"/m/{meeting_id}/plan.docx").data))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    assert "By 5 February 2027" in cells
+    assert doc.paragraphs[-1].text.endswith(f"ended on {closed}.")
+
+    chair = family_plan.chair.http
+    chair.post("/language", data={"lang": "en"})
+    printed = chair.get(f"/meetings/{meeting_id}/plan").get_data(as_text=True)
+    assert "By 5 February 2027" in printed and "February 5" not in printed
+
+    body = _emails(app, family_plan, smtp)["sara@example.se"].get_body(("plain",)).get_content()
+    assert "The plan will be followed up on 1 April 2027." in body
+    assert f"was held on {closed}." in body
+
+
+def _english_day(day: date) -> str:
+    return f"{day.day} {day:%B} {day.year}"
+
+
+# --- 5. Invitations in each participant's language, with what to prepare ----------------------
+
+
+MEETING_FORM = {"time": "13:30", "duration_minutes": "90", "place": "Solskolan",
+                "video_link": "", "purpose": "Följa upp planen", "questions": "",
+                "prepare": "Tänk på vad som har blivit bättre."}
+
+
+def _invited(app, make_chair, make_meeting, make_participant):
+    make_chair()
+    meeting = make_meeting()
+    with app.app_context(), atomic() as session:
+        session.get(Meeting, meeting.id).prepare = "Ta med skolans senaste omdöme."
+    omar = make_participant(meeting, "Omar Said", "professional", "region", language="en")
+    sara = make_participant(meeting, "Sara Berg", "guardian", "family", language="sv")
+    return meeting, omar, sara
+
+
+def _chair_ics(client, meeting_id, participant, token):
+    return client.post(f"/meetings/{meeting_id}/participants/{participant.id}/invitation.ics",
+                       data={"token": token})
+
+
