@@ -16,6 +16,7 @@ from icalendar import Alarm, Calendar, Event
 
 from .models import FAMILY_ROLES
 from .planning import STOCKHOLM
+from .versions import family_tasks
 
 PRODID = "-//sip-meeting//plan//SV"
 REMINDER_BEFORE = timedelta(days=1)
@@ -121,17 +122,18 @@ def followup_ics(snapshot: dict[str, Any], lang: str, url: str | None, *,
 def participant_deadlines(snapshot: dict[str, Any], participant_id: int) -> list[dict[str, Any]]:
     """Return the open actions of a plan version that a participant should have in a calendar.
 
-    That is the participant's own actions and, for a member of the family, the family's tasks.
+    That is the participant's own actions and, for a member of the family, the family's tasks
+    (`versions.family_tasks`).
     """
     person = next((p for p in snapshot["participants"] if p["id"] == participant_id), None)
     if person is None:
         return []
-    family = person["role"] in FAMILY_ROLES
+    family = {a["id"] for a in family_tasks(snapshot)} if person["role"] in FAMILY_ROLES \
+        else set()
     return [a for a in snapshot["actions"]
             if a.get("status") not in CLOSED_STATUSES
             and (_day(a.get("due_date")) or _day(a.get("decision_date")))
-            and (a.get("responsible_participant_id") == participant_id
-                 or (family and a.get("principal") == "family"))]
+            and (a.get("responsible_participant_id") == participant_id or a["id"] in family)]
 
 
 def _action_description(snapshot: dict[str, Any], action: dict[str, Any]) -> str:

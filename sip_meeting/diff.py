@@ -19,8 +19,9 @@ MIN_KEPT = 0.4
 # Fields that are bookkeeping, not content: never reported.
 IGNORED = {"id", "position"}
 # An action's responsible person is compared by name: participants are new in every meeting,
-# so their ids differ between versions even when the person is the same.
-ACTION_IGNORED = IGNORED | {"responsible_participant_id", "responsible"}
+# so their ids differ between versions even when the person is the same. Their role follows
+# the person and is missing from older versions.
+ACTION_IGNORED = IGNORED | {"responsible_participant_id", "responsible", "responsible_role"}
 # Reference fields of an action, shown by what they point to.
 ACTION_REFS = {"goal_id": ("goals", "text"), "depends_on_id": ("actions", "what")}
 ITEM_NAMES = {"goals": "text", "actions": "what", "consents": "given_by"}

@@ -150,6 +150,8 @@ def _family(doc, v: dict[str, Any], view: dict[str, Any]) -> None:
     for task in view["family"]:
         _bullet(doc, task["task"],
                 task["action"] and _("Action: %(what)s", what=task["action"]),
+                task["who"] and _("Responsible: %(name)s", name=task["who"]),
+                task["part"] and _("What the family does: %(text)s", text=task["part"]),
                 _("When: %(when)s", when=task["when"].replace("\n", ", ")))
 
 

@@ -30,7 +30,7 @@ from .i18n import current_language
 from .live import Actor, LiveError, apply
 from .live_messages import error_message
 from .models import FAMILY_ROLES, Meeting, Participant, PlanVersion
-from .versions import meeting_version
+from .versions import family_does, family_tasks, meeting_version
 
 bp = Blueprint("handover", __name__)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -45,15 +45,25 @@ def export_version(snapshot: dict[str, Any], fmt: str, lang: str) -> bytes:
     return json.dumps(snapshot, ensure_ascii=False, indent=2).encode()
 
 
+def task_tags(snapshot: dict[str, Any], participant: Participant) -> dict[int, str]:
+    """Mark the actions that concern a reader: "own", and for the family "family" or "part".
+
+    "family" is an action the family does itself, "part" one where the family has a part;
+    both come from `versions.family_tasks`, as in every other copy of the plan.
+    """
+    family = family_tasks(snapshot) if participant.role in FAMILY_ROLES else []
+    tags = {a["id"]: "family" if family_does(snapshot, a) else "part" for a in family}
+    for action in snapshot["actions"]:
+        if action.get("responsible_participant_id") == participant.id:
+            tags[action["id"]] = "own"
+    return tags
+
+
 def own_tasks_first(snapshot: dict[str, Any], participant: Participant) -> list[dict[str, Any]]:
     """Order actions so a reader's own tasks (and the family's, for the family) come first."""
-
-    def mine(action: dict[str, Any]) -> bool:
-        if action["responsible_participant_id"] == participant.id:
-            return True
-        return participant.role in FAMILY_ROLES and action["principal"] == "family"
-
-    return sorted(snapshot["actions"], key=lambda a: not mine(a))
+    tags = task_tags(snapshot, participant)
+    rank = {"own": 0, "family": 1, "part": 2}
+    return sorted(snapshot["actions"], key=lambda a: rank.get(tags.get(a["id"], ""), 3))
 
 
 def _closed_version(meeting_id: int) -> tuple[Participant, PlanVersion]:
@@ -81,7 +91,8 @@ def family_page(meeting_id: int):
     participant, version = _closed_version(meeting_id)
     v = version.snapshot
     return render_template("plan/family.html", v=v, me=participant, meeting_id=meeting_id,
-                           actions=own_tasks_first(v, participant), answers=SATISFACTION,
+                           actions=own_tasks_first(v, participant),
+                           tags=task_tags(v, participant), answers=SATISFACTION,
                            answered=(participant.meeting.satisfaction or {}).get(
                                str(participant.id)))
 

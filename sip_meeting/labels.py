@@ -15,6 +15,7 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from .i18n import format_local_date, format_when
+from .versions import family_does, family_tasks
 
 # The parts of a plan document, in the order the document and the page show them.
 SECTIONS = (
@@ -212,16 +213,27 @@ def action_when(action: dict[str, Any]) -> str:
     return "\n".join(part for part in (when, action.get("when_note") or "") if part)
 
 
+def family_task(v: dict[str, Any], action: dict[str, Any]) -> dict[str, str]:
+    """Describe one of the family's tasks (see `versions.family_tasks`) for reading.
+
+    An action the family does itself is named by what is done, with who in the family does
+    it and the family's part, if one is written; another's action by the family's part of it.
+    """
+    part = (action.get("family_part") or "").strip()
+    if family_does(v, action) or not part:
+        return {"task": action.get("what") or part, "action": "",
+                "who": action.get("responsible_name") or "", "part": part,
+                "when": action_when(action)}
+    return {"task": part, "action": action.get("what") or "", "who": "", "part": "",
+            "when": action_when(action)}
+
+
 def version_view(v: dict[str, Any]) -> dict[str, Any]:
     """Sort a snapshot into the groups the document and the page show."""
     actions = v.get("actions") or []
     by_id = {a["id"]: a for a in actions}
     people = v.get("participants") or []
-    family = [{"task": a["family_part"] if a.get("family_part", "").strip() else a["what"],
-               "action": a["what"] if a.get("family_part", "").strip() else "",
-               "when": action_when(a)}
-              for a in actions if a.get("status") != "cancelled"
-              and (a.get("family_part", "").strip() or a.get("principal") == "family")]
+    family = [family_task(v, a) for a in family_tasks(v)]
     overrides = [{"what": rule_label(o.get("rule", "")), "reason": o.get("reason", ""),
                   "by": o.get("by", ""),
                   "action": by_id[o["item_id"]]["what"] if o.get("item_id") in by_id else ""}

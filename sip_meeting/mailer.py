@@ -26,6 +26,7 @@ from .db import atomic, db_session, utcnow
 from .document import build_docx
 from .extensions import socketio
 from .i18n import format_local_date
+from .labels import version_view
 from .models import FAMILY_ROLES, Delivery, Meeting, Participant
 from .planning import STOCKHOLM, audit
 from .versions import meeting_version
@@ -151,6 +152,27 @@ def _local_day(iso: str | None) -> date | None:
     return datetime.fromisoformat(iso).astimezone(STOCKHOLM).date() if iso else None
 
 
+def _family_lines(snapshot: dict[str, Any]) -> list[str]:
+    """Write the family's tasks as the document and the page list them."""
+    tasks = version_view(snapshot)["family"]
+    if not tasks:
+        return ["- " + _("The family has no tasks of its own in this plan.")]
+    lines = []
+    for task in tasks:
+        lines.append("- " + plain(task["task"], one_line=True, limit=None))
+        if task["action"]:
+            lines.append("  " + _("Action: %(what)s",
+                                  what=plain(task["action"], one_line=True, limit=None)))
+        if task["who"]:
+            lines.append("  " + _("Responsible: %(name)s", name=plain(task["who"], True)))
+        if task["part"]:
+            lines.append("  " + _("What the family does: %(text)s",
+                                  text=plain(task["part"], one_line=True, limit=None)))
+        lines.append("  " + _("When: %(when)s",
+                              when=plain(task["when"].replace("\n", ", "), True, None)))
+    return lines
+
+
 def plan_email(snapshot: dict[str, Any], participant: Participant) -> tuple[str, str]:
     """Write the subject and body that hand the plan over, in the current locale."""
     sections, child = snapshot["sections"], plain(snapshot["child_name"], one_line=True)
@@ -172,6 +194,7 @@ def plan_email(snapshot: dict[str, Any], participant: Participant) -> tuple[str,
     if sections.get("contact_between"):
         lines.append("- " + _("If something does not work before then, contact: %(contact)s",
                               contact=plain(sections["contact_between"], one_line=True)))
+    lines += ["", _("What the family does:"), *_family_lines(snapshot)]
     lines += ["", _("To see the plan on screen, open your personal link to the meeting. "
                     "The link is only for you: do not pass it on."),
               "", _("Questions about the plan? Ask %(chair)s, who chaired the meeting.",

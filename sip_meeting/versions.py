@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from . import fields as F
 from .annotations import findings, rules
 from .db import utcnow
-from .models import Meeting, Participant, PlanVersion, TermExplanation
+from .models import FAMILY_ROLES, Meeting, Participant, PlanVersion, TermExplanation
 from .rules import accepted_conditions, is_overridden
 
 FORMAT = "sip-meeting/plan-version/1"
@@ -34,6 +34,11 @@ def _responsible_name(action: dict[str, Any], people: dict[int, dict[str, Any]])
     return person["name"] if person else action["responsible"]
 
 
+def _responsible_role(action: dict[str, Any], people: dict[int, dict[str, Any]]) -> str:
+    person = people.get(action["responsible_participant_id"])
+    return person["role"] if person else ""
+
+
 def version_snapshot(session: Session, meeting: Meeting, number: int,
                      frozen_at: datetime) -> dict[str, Any]:
     """Describe the plan as it stands now, as version `number` frozen at `frozen_at`."""
@@ -42,6 +47,7 @@ def version_snapshot(session: Session, meeting: Meeting, number: int,
     actions = [F.plain_values("action", a) for a in plan.actions]
     for action in actions:
         action["responsible_name"] = _responsible_name(action, people)
+        action["responsible_role"] = _responsible_role(action, people)
     sections = F.plain_values("plan", plan)
     sections.pop("id")
     explanations = session.scalars(select(TermExplanation).where(
@@ -106,6 +112,42 @@ def freeze(session: Session, meeting: Meeting) -> PlanVersion:
     session.add(version)
     session.flush()
     return version
+
+
+def responsible_role(snapshot: dict[str, Any], action: dict[str, Any]) -> str:
+    """Return the role of the participant responsible for an action; "" when none is named.
+
+    Versions frozen before actions carried the role are answered from their participants.
+    """
+    if "responsible_role" in action:
+        return action["responsible_role"] or ""
+    person_id = action.get("responsible_participant_id")
+    person = next((p for p in snapshot.get("participants") or []
+                   if person_id is not None and p.get("id") == person_id), None)
+    return (person or {}).get("role") or ""
+
+
+def family_does(snapshot: dict[str, Any], action: dict[str, Any]) -> bool:
+    """Tell whether the family does an action itself.
+
+    So it does when a member of the family (a guardian, the child or a relative) is
+    responsible for it, or when the family is the action's principal.
+    """
+    return (action.get("principal") == "family"
+            or responsible_role(snapshot, action) in FAMILY_ROLES)
+
+
+def family_tasks(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the family's tasks in a version, in the plan's order.
+
+    They are the actions the family does itself (`family_does`) and the actions with a part
+    written for the child or the family (`family_part`); cancelled actions are left out.
+    The family page, the printed plan, the document, the email and the calendar files all
+    take the family's tasks from here, so that they never disagree.
+    """
+    return [a for a in snapshot.get("actions") or []
+            if a.get("status") != "cancelled"
+            and (family_does(snapshot, a) or (a.get("family_part") or "").strip())]
 
 
 def meeting_version(session: Session, meeting_id: int) -> PlanVersion | None:

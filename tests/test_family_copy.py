@@ -3,12 +3,14 @@ and file names in the reader's language, and invitations in each participant's l
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 from datetime import date, datetime
 
 import pytest
 from docx import Document
+from icalendar import Calendar
 from sqlalchemy import select
 from test_mail import fake_document, send, smtp_server
 
@@ -78,6 +80,74 @@ def _filename(response) -> str:
 
 
 # --- 1. The family's tasks are the same, and true, in every copy ----------------------------
+
+
+def test_the_fathers_action_is_the_familys_task_in_every_copy(app, family_plan, smtp, query):
+    meeting_id = family_plan.meeting.id
+    snapshot = query(lambda s: s.scalar(select(PlanVersion.snapshot)))
+    assert [a["responsible_role"] for a in snapshot["actions"]] == ["guardian", "professional"]
+
+    # the family page, in Sara's English: the father's action is the family's task
+    page = family_plan.sara.http.get(f"/m/{meeting_id}/plan").get_data(as_text=True)
+    family = _section(page, "plan-family")
+    assert FATHER_TASK in family and "Johan Berg" in family and SCHOOL_TASK not in family
+    assert "no tasks of its own" not in family
+    tasks = _section(page, "tasks-heading")
+    assert tasks.index("The family's task") < tasks.index(FATHER_TASK) \
+        < tasks.index(SCHOOL_TASK)
+
+    # the print view, in the chair's Swedish
+    printed = family_plan.chair.http.get(f"/meetings/{meeting_id}/plan").get_data(as_text=True)
+    family = _section(printed, "plan-family")
+    assert FATHER_TASK in family and "inga egna uppgifter" not in family
+
+    # the document
+    docx = family_plan.johan.http.get(f"/m/{meeting_id}/plan.docx").data
+    family = _docx_family_part(docx, "Det här gör familjen")
+    assert FATHER_TASK in family and "Ansvarig: Johan Berg" in family
+    assert "inga egna uppgifter" not in family and SCHOOL_TASK not in family
+
+    # the email
+    messages = _emails(app, family_plan, smtp)
+    body = messages["johan@example.se"].get_body(("plain",)).get_content()
+    part = body.split("Det här gör familjen:", 1)[1].split("\n\n", 1)[0]
+    assert FATHER_TASK in part and "inga egna uppgifter" not in part
+
+    # and the mother's calendar of dates
+    calendar = Calendar.from_ical(family_plan.sara.http.get(f"/m/{meeting_id}/my-actions.ics")
+                                  .data)
+    assert [FATHER_TASK in str(e["summary"]) for e in calendar.walk("VEVENT")] == [True]
+
+
+def test_a_version_frozen_before_roles_were_kept_still_knows_the_familys_tasks(app, query,
+                                                                               family_plan):
+    from sip_meeting.calendars import participant_deadlines
+    from sip_meeting.labels import version_view
+    from sip_meeting.versions import family_tasks
+
+    snapshot = copy.deepcopy(query(lambda s: s.scalar(select(PlanVersion.snapshot))))
+    for action in snapshot["actions"]:
+        del action["responsible_role"]
+    assert [a["what"] for a in family_tasks(snapshot)] == [FATHER_TASK]
+    with app.test_request_context("/"):
+        assert [t["task"] for t in version_view(snapshot)["family"]] == [FATHER_TASK]
+    sara = next(p["id"] for p in snapshot["participants"] if p["name"] == "Sara Berg")
+    assert [a["what"] for a in participant_deadlines(snapshot, sara)] == [FATHER_TASK]
+
+
+def test_the_family_still_has_no_tasks_when_none_is_theirs(app):
+    from test_document import make_snapshot
+
+    from sip_meeting.labels import version_view
+    from sip_meeting.versions import family_tasks
+
+    snapshot = make_snapshot()
+    for action in snapshot["actions"]:
+        action.update(principal="municipality", family_part="", responsible_participant_id=2,
+                      responsible_role="professional")
+    assert family_tasks(snapshot) == []
+    with app.test_request_context("/"):
+        assert version_view(snapshot)["family"] == []
 
 
 # --- 2. The plan email says what the reader can do; the page says where it opens ------------
