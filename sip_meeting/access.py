@@ -175,11 +175,15 @@ def participant_or_rejoin(meeting_id: int) -> Participant:
     """Return this browser's participant of a meeting, or end with a page that says what to do.
 
     Not found (404), as for a link that never existed; the page tells the person to open
-    their personal link again, which is what helps after their session ended or expired.
+    their personal link again, which is what helps after their session ended or expired, and
+    that the page opens only on the device that joined: on another one, the chair (named, and
+    no one else) gives a new link.
     """
     participant = session_participant(meeting_id)
     if participant is None:
-        abort(make_response(render_template("rejoin.html"), 404))
+        meeting = db_session().get(Meeting, meeting_id)
+        chair = (meeting.chair.name or "").strip() if meeting is not None else ""
+        abort(make_response(render_template("rejoin.html", chair=chair), 404))
     return participant
 
 

@@ -84,7 +84,8 @@ def followup_ics(snapshot: dict[str, Any], lang: str, url: str | None, *,
                  starts_at: datetime | None = None, duration_minutes: int = 90) -> bytes:
     """Build the calendar file of the plan's follow-up, in the reader's language.
 
-    :param url: the reader's personal link, or None to leave links out.
+    :param url: the address of the plan's page, or None to leave links out. The page is not
+        a personal link: it opens only on the device that joined the meeting.
     :param starts_at: the booked follow-up meeting's start, when known; without it the
         follow-up date becomes an all-day event.
     """
@@ -104,7 +105,8 @@ def followup_ics(snapshot: dict[str, Any], lang: str, url: str | None, *,
         if starts_at is None:
             lines.append(_("The time is not set yet. You will get an invitation with the time."))
         if url:
-            lines += ["", _("Your personal link to the meeting:"), url]
+            lines += ["", _("The plan from the meeting. The page opens on the phone or computer "
+                            "where you joined the meeting:"), url]
     if starts_at is not None:
         start: date | datetime = starts_at.astimezone(STOCKHOLM)
         duration = timedelta(minutes=duration_minutes)

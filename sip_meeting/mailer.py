@@ -152,6 +152,16 @@ def _local_day(iso: str | None) -> date | None:
     return datetime.fromisoformat(iso).astimezone(STOCKHOLM).date() if iso else None
 
 
+def _plan_page(meeting_id: int) -> str | None:
+    """Return the address of a closed meeting's plan page, when the public address is set."""
+    base = current_app.config.get("PUBLIC_URL")
+    if not base:
+        return None
+    path = current_app.url_map.bind("localhost").build("handover.family_page",
+                                                      {"meeting_id": meeting_id})
+    return base.rstrip("/") + path
+
+
 def _family_lines(snapshot: dict[str, Any]) -> list[str]:
     """Write the family's tasks as the document and the page list them."""
     tasks = version_view(snapshot)["family"]
@@ -173,9 +183,29 @@ def _family_lines(snapshot: dict[str, Any]) -> list[str]:
     return lines
 
 
-def plan_email(snapshot: dict[str, Any], participant: Participant) -> tuple[str, str]:
-    """Write the subject and body that hand the plan over, in the current locale."""
+def _file_lines(files: list[tuple[str, str, str, bytes]]) -> list[str]:
+    """Say what each attached file is and what the reader can do with it."""
+    about = {
+        "plan": lambda name: _("%(file)s: the plan as a document. You can read it, print it "
+                               "and keep it.", file=name),
+        "followup": lambda name: _("%(file)s: the follow-up meeting, for your calendar.",
+                                   file=name),
+        "dates": lambda name: _("%(file)s: the dates of your tasks, for your calendar.",
+                                file=name),
+    }
+    return [_("Attached to this email:")] + ["- " + about[kind](name)
+                                             for kind, name, _type, _data in files]
+
+
+def plan_email(snapshot: dict[str, Any], participant: Participant,
+               files: list[tuple[str, str, str, bytes]] = ()) -> tuple[str, str]:
+    """Write the subject and body that hand the plan over, in the current locale.
+
+    The body says what the attached files are and where else the plan can be read: on the
+    meeting's page, which opens only on the device that joined the meeting.
+    """
     sections, child = snapshot["sections"], plain(snapshot["child_name"], one_line=True)
+    chair = plain(snapshot["meeting"].get("chair"), one_line=True)
     closed = _local_day(snapshot["meeting"].get("closed_at"))
     lines = [_("Hello %(name)s,", name=plain(participant.name, one_line=True)), "",
              _("The SIP meeting for %(child)s was held on %(date)s. The plan you made together "
@@ -195,22 +225,34 @@ def plan_email(snapshot: dict[str, Any], participant: Participant) -> tuple[str,
         lines.append("- " + _("If something does not work before then, contact: %(contact)s",
                               contact=plain(sections["contact_between"], one_line=True)))
     lines += ["", _("What the family does:"), *_family_lines(snapshot)]
-    lines += ["", _("To see the plan on screen, open your personal link to the meeting. "
-                    "The link is only for you: do not pass it on."),
+    if files:
+        lines += ["", *_file_lines(list(files))]
+    page = _plan_page(snapshot["meeting"]["id"])
+    lines += ["", _("You can also read the plan on screen, on the phone or computer where you "
+                    "joined the meeting: %(url)s", url=page) if page else
+              _("You can also read the plan on screen, on the phone or computer where you "
+                "joined the meeting."),
+              _("The page does not open on other phones or computers. To read it on another "
+                "one, ask %(chair)s for a new personal link.", chair=chair),
               "", _("Questions about the plan? Ask %(chair)s, who chaired the meeting.",
-                    chair=plain(snapshot["meeting"].get("chair"), one_line=True))]
+                    chair=chair)]
     return _("The SIP plan for %(child)s", child=child), "\n".join(lines) + "\n"
 
 
 def _attachments(snapshot: dict[str, Any], participant: Participant, lang: str,
-                 document: bytes) -> list[tuple[str, str, bytes]]:
+                 document: bytes) -> list[tuple[str, str, str, bytes]]:
+    """Return the files of a participant's email as (kind, name, MIME type, data).
+
+    Kind is "plan", "followup" or "dates".
+    """
     child = "".join(c for c in plain(snapshot["child_name"], one_line=True)
                     if c.isalnum() or c in " -_").strip() or "plan"
-    files = [(f"SIP {child} v{snapshot['version']}.docx", DOCX, document)]
+    files = [("plan", f"SIP {child} v{snapshot['version']}.docx", DOCX, document)]
     if snapshot["sections"].get("followup_date"):
-        files.append(("followup.ics", ICS, followup_ics(snapshot, lang, None)))
+        files.append(("followup", "followup.ics", ICS, followup_ics(snapshot, lang, None)))
     if participant_deadlines(snapshot, participant.id):
-        files.append(("deadlines.ics", ICS, deadlines_ics(snapshot, participant.id, lang)))
+        files.append(("dates", "deadlines.ics", ICS,
+                      deadlines_ics(snapshot, participant.id, lang)))
     return files
 
 
@@ -232,14 +274,15 @@ def _send_one(delivery: Delivery, snapshot: dict[str, Any] | None, documents: di
         if lang not in documents:
             documents[lang] = build_document(snapshot, lang)
         with force_locale(lang):
-            subject, body = plan_email(snapshot, participant)
             files = _attachments(snapshot, participant, lang, documents[lang])
+            subject, body = plan_email(snapshot, participant, files)
     except Exception as exc:  # a broken document must not stop the other deliveries
         log.warning("delivery %s: the plan could not be prepared (%s)", delivery.id,
                     type(exc).__name__)
         return f"the plan could not be prepared: {type(exc).__name__}"
     try:
-        send_message(config, participant.email, subject, body, files)
+        send_message(config, participant.email, subject, body,
+                     [(name, mimetype, data) for _kind, name, mimetype, data in files])
     except MailError as exc:
         log.warning("delivery %s of meeting %s failed", delivery.id, delivery.meeting_id)
         return str(exc)

@@ -183,7 +183,8 @@ def compose_action_email(email: Email, today: date) -> tuple[str, str]:
     lines += [_line(item, today, several) for item in email.items]
     lines += ["", _("If it is already done, or if something is in the way, tell the person who "
                     "follows the plan."),
-              _("To see the plan, open your personal link to the meeting."),
+              _("If you do not have the plan at hand, ask the person who follows the plan "
+                "for a copy."),
               "", _("You get this reminder once a day while an action is overdue.")]
     return subject, "\n".join(lines) + "\n"
 

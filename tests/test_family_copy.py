@@ -153,7 +153,69 @@ def test_the_family_still_has_no_tasks_when_none_is_theirs(app):
 # --- 2. The plan email says what the reader can do; the page says where it opens ------------
 
 
+def test_the_plan_email_describes_its_files_and_where_the_plan_opens(app, family_plan, smtp):
+    messages = _emails(app, family_plan, smtp, PUBLIC_URL="https://sip.kommun.se")
+    meeting_id = family_plan.meeting.id
+    for address in ("sara@example.se", "johan@example.se", "karin@example.se"):
+        message = messages[address]
+        body = message.get_body(("plain",)).get_content()
+        assert "open your personal link" not in body and "Öppna din personliga länk" not in body
+        names = [a.get_filename() for a in message.iter_attachments()]
+        assert names and all(f"- {name}: " in body for name in names), (address, names)
+        assert f"https://sip.kommun.se/m/{meeting_id}/plan" in body
+    sara = messages["sara@example.se"].get_body(("plain",)).get_content()
+    assert "Attached to this email:" in sara
+    assert "on the phone or computer where you joined the meeting" in sara
+    assert "ask Eva Lund for a new personal link" in sara
+    johan = messages["johan@example.se"].get_body(("plain",)).get_content()
+    assert "Filer i mejlet:" in johan and "be Eva Lund om en ny personlig länk" in johan
+
+
+def test_without_a_public_address_the_email_gives_no_link_it_cannot_make(app, family_plan,
+                                                                        smtp):
+    body = _emails(app, family_plan, smtp)["sara@example.se"].get_body(("plain",)).get_content()
+    assert "/m/" not in body and "/j/" not in body
+    assert "on the phone or computer where you joined the meeting." in body
+
+
+def test_a_device_that_did_not_join_is_told_where_the_page_opens_and_whom_to_ask(
+        app, family_plan):
+    meeting_id = family_plan.meeting.id
+    other_device = app.test_client()
+    for path in ("", "/plan", "/plan.docx", "/followup.ics", "/my-actions.ics", "/invitation",
+                 "/invitation.ics"):
+        response = other_device.get(f"/m/{meeting_id}{path}")
+        assert response.status_code == 404, path
+        body = response.get_data(as_text=True)
+        assert "Den här sidan öppnas bara i den telefon eller dator där du gick med i mötet" \
+            in body
+        assert "be Eva Lund, som leder mötet, om en ny personlig länk" in body
+        # the chair's name, and nothing about the child or anyone else
+        for private in ("Alva", "Sara", "Johan", "Karin", "@"):
+            assert private not in body, (path, private)
+    english = other_device.get(f"/m/{meeting_id}/plan", headers={"Accept-Language": "en"})
+    assert "opens only on the phone or computer where you joined" in english.get_data(as_text=True)
+    assert "ask Eva Lund, who chairs the meeting, for a new personal link" \
+        in english.get_data(as_text=True)
+    unknown = other_device.get(f"/m/{meeting_id + 1000}/plan").get_data(as_text=True)
+    assert "be den som leder mötet om en ny personlig länk" in unknown and "Eva" not in unknown
+
+
 # --- 3. The follow-up's calendar file does not promise a personal link ------------------------
+
+
+def test_the_followup_calendar_file_says_where_the_plan_page_opens(family_plan):
+    meeting_id = family_plan.meeting.id
+    data = family_plan.sara.http.get(f"/m/{meeting_id}/followup.ics").data
+    event = Calendar.from_ical(data).walk("VEVENT")[0]
+    description = str(event["description"])
+    assert "personal link" not in description
+    assert "opens on the phone or computer where you joined the meeting" in description
+    assert description.endswith(f"/m/{meeting_id}/plan")
+    swedish = Calendar.from_ical(family_plan.johan.http.get(f"/m/{meeting_id}/followup.ics")
+                                 .data).walk("VEVENT")[0]
+    assert "personliga länk" not in str(swedish["description"])
+    assert "där du gick med i mötet" in str(swedish["description"])
 
 
 # --- 4. English dates and file names in the reader's language ---------------------------------
