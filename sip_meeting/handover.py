@@ -27,6 +27,7 @@ from .document import build_docx
 from .events import broadcast_op
 from .forms import ConfirmForm
 from .i18n import current_language
+from .labels import version_file_name
 from .live import Actor, LiveError, apply
 from .live_messages import error_message
 from .models import FAMILY_ROLES, Meeting, Participant, PlanVersion
@@ -120,7 +121,7 @@ def family_docx(meeting_id: int):
     """Download the plan as a document in the reader's language."""
     _, version = _closed_version(meeting_id)
     data = build_docx(version.snapshot, current_language())
-    return _download(data, DOCX, f"sip-plan-v{version.number}.docx")
+    return _download(data, DOCX, version_file_name(version.snapshot, "plan"))
 
 
 @bp.get("/m/<int:meeting_id>/followup.ics")
@@ -129,7 +130,7 @@ def family_followup_ics(meeting_id: int):
     participant, version = _closed_version(meeting_id)
     page = url_for("handover.family_page", meeting_id=meeting_id, _external=True)
     data = followup_ics(version.snapshot, current_language(), page)
-    return _download(data, "text/calendar", "sip-uppfoljning.ics")
+    return _download(data, "text/calendar", version_file_name(version.snapshot, "followup"))
 
 
 @bp.get("/m/<int:meeting_id>/my-actions.ics")
@@ -137,7 +138,7 @@ def family_deadlines_ics(meeting_id: int):
     """Download the reader's own action deadlines for the calendar."""
     participant, version = _closed_version(meeting_id)
     data = deadlines_ics(version.snapshot, participant.id, current_language())
-    return _download(data, "text/calendar", "sip-mina-uppgifter.ics")
+    return _download(data, "text/calendar", version_file_name(version.snapshot, "dates"))
 
 
 def _chair_version(meeting_id: int) -> tuple[Meeting, PlanVersion]:
@@ -166,4 +167,5 @@ def chair_docx(meeting_id: int):
     _, version = _chair_version(meeting_id)
     with force_locale(current_language()):
         data = build_docx(version.snapshot, current_language())
-    return _download(data, DOCX, f"sip-plan-v{version.number}.docx")
+        name = version_file_name(version.snapshot, "plan")
+    return _download(data, DOCX, name)

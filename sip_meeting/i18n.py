@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 
 from babel import dates
@@ -55,6 +57,25 @@ def format_when(value) -> str:
     """Format a meeting time in Swedish local time for the reader's locale."""
     return _("%(date)s at %(time)s", date=format_local_date(value, "full"),
              time=format_time(value, "HH:mm"))
+
+
+def slug(value: object, limit: int = 40) -> str:
+    """Return a part of a file name: lower-case ASCII letters and digits joined by hyphens."""
+    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-")
+
+
+def file_name(pattern: str, **parts: object) -> str:
+    """Fill a translated file name ("kallelse-%(child)s-%(date)s.ics") with safe parts.
+
+    Names, days and numbers become lower-case ASCII words joined by hyphens ("Åsa Öberg" as
+    "asa-oberg"), so that the name survives every browser, mail program and file system; an
+    empty part leaves no stray hyphen.
+    """
+    name = pattern % {key: slug(value) for key, value in parts.items()}
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", name)
+    name = re.sub(r"-{2,}", "-", name).replace("-.", ".")
+    return name.strip("-.") or "sip"
 
 
 def init_app(app: Flask) -> None:

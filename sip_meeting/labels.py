@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import gettext as _
 
-from .i18n import format_local_date, format_when
+from .i18n import file_name, format_local_date, format_when
 from .versions import family_does, family_tasks
 
 # The parts of a plan document, in the order the document and the page show them.
@@ -226,6 +226,22 @@ def family_task(v: dict[str, Any], action: dict[str, Any]) -> dict[str, str]:
                 "when": action_when(action)}
     return {"task": part, "action": action.get("what") or "", "who": "", "part": "",
             "when": action_when(action)}
+
+
+def version_file_name(v: dict[str, Any], kind: str) -> str:
+    """Name a file made from a version in the reader's language.
+
+    kind: "plan" (the document), "followup" (the follow-up's calendar file) or "dates" (one's
+    own dates as a calendar file).
+    """
+    child = v.get("child_name") or ""
+    if kind == "plan":
+        return file_name(_("sip-plan-%(child)s-version-%(n)s.docx"), child=child,
+                         n=v.get("version", ""))
+    if kind == "followup":
+        return file_name(_("sip-follow-up-%(child)s-%(date)s.ics"), child=child,
+                         date=(v.get("sections") or {}).get("followup_date") or "")
+    return file_name(_("sip-my-dates-%(child)s.ics"), child=child)
 
 
 def version_view(v: dict[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from .db import atomic, db_session, utcnow
 from .document import build_docx
 from .extensions import socketio
 from .i18n import format_local_date
-from .labels import version_view
+from .labels import version_file_name, version_view
 from .models import FAMILY_ROLES, Delivery, Meeting, Participant
 from .planning import STOCKHOLM, audit
 from .versions import meeting_version
@@ -243,15 +243,14 @@ def _attachments(snapshot: dict[str, Any], participant: Participant, lang: str,
                  document: bytes) -> list[tuple[str, str, str, bytes]]:
     """Return the files of a participant's email as (kind, name, MIME type, data).
 
-    Kind is "plan", "followup" or "dates".
+    Named in the current locale; kind is "plan", "followup" or "dates".
     """
-    child = "".join(c for c in plain(snapshot["child_name"], one_line=True)
-                    if c.isalnum() or c in " -_").strip() or "plan"
-    files = [("plan", f"SIP {child} v{snapshot['version']}.docx", DOCX, document)]
+    files = [("plan", version_file_name(snapshot, "plan"), DOCX, document)]
     if snapshot["sections"].get("followup_date"):
-        files.append(("followup", "followup.ics", ICS, followup_ics(snapshot, lang, None)))
+        files.append(("followup", version_file_name(snapshot, "followup"), ICS,
+                      followup_ics(snapshot, lang, None)))
     if participant_deadlines(snapshot, participant.id):
-        files.append(("dates", "deadlines.ics", ICS,
+        files.append(("dates", version_file_name(snapshot, "dates"), ICS,
                       deadlines_ics(snapshot, participant.id, lang)))
     return files
 

@@ -248,6 +248,28 @@ def _english_day(day: date) -> str:
     return f"{day.day} {day:%B} {day.year}"
 
 
+def test_file_names_follow_the_readers_language(family_plan):
+    meeting_id = family_plan.meeting.id
+    names = {}
+    for who in ("sara", "johan"):
+        http = getattr(family_plan, who).http
+        names[who] = [_filename(http.get(f"/m/{meeting_id}/{path}"))
+                      for path in ("plan.docx", "followup.ics", "my-actions.ics")]
+    assert names["sara"] == ["sip-plan-alva-version-1.docx", "sip-follow-up-alva-2027-04-01.ics",
+                             "sip-my-dates-alva.ics"]
+    assert names["johan"] == ["sip-plan-alva-version-1.docx",
+                              "sip-uppfoljning-alva-2027-04-01.ics", "sip-mina-datum-alva.ics"]
+
+
+def test_a_file_name_keeps_to_plain_letters_digits_and_hyphens():
+    from sip_meeting.i18n import file_name
+
+    assert file_name("kallelse-%(child)s-%(date)s-%(name)s.ics", child="Åsa Öberg",
+                     date="2027-02-05", name="محمد") == "kallelse-asa-oberg-2027-02-05.ics"
+    assert file_name("sip-plan-%(child)s.docx", child='"; rm -rf / ".docx') \
+        == "sip-plan-rm-rf-docx.docx"
+
+
 # --- 5. Invitations in each participant's language, with what to prepare ----------------------
 
 

@@ -195,18 +195,20 @@ def test_the_plan_reaches_everyone_in_their_language_family_first(app, live, smt
     to_sara, to_karin = smtp.messages
     assert "12 mars 2031" in to_sara.get_body(("plain",)).get_content()
     assert "12 March 2031" in to_karin.get_body(("plain",)).get_content()
-    for message, participant, lang in ((to_sara, sara, "sv"), (to_karin, karin, "en")):
+    for message, participant, lang, followup_name in (
+            (to_sara, sara, "sv", "sip-uppfoljning-alva-2031-03-12.ics"),
+            (to_karin, karin, "en", "sip-follow-up-alva-2031-03-12.ics")):
         body = message.get_body(("plain",)).get_content()
         assert "Alva" in message["Subject"]
         assert "/j/" not in body and participant.token not in body  # links are personal
         files = {a.get_filename(): a.get_content() for a in message.iter_attachments()}
-        assert files["SIP Alva v1.docx"] == f"DOCX {plan_id} {lang}".encode()
-        followup = Calendar.from_ical(files["followup.ics"]).walk("VEVENT")[0]
+        assert files["sip-plan-alva-version-1.docx"] == f"DOCX {plan_id} {lang}".encode()
+        followup = Calendar.from_ical(files[followup_name]).walk("VEVENT")[0]
         assert followup.decoded("dtstart") == date(2031, 3, 12)
     # only Karin has a deadline of her own
     karin_files = {a.get_filename() for a in to_karin.iter_attachments()}
-    assert "deadlines.ics" in karin_files
-    assert "deadlines.ics" not in {a.get_filename() for a in to_sara.iter_attachments()}
+    assert "sip-my-dates-alva.ics" in karin_files
+    assert len(list(to_sara.iter_attachments())) == 2
     assert {status for status, _a, _e in deliveries(query, live.meeting.id).values()} == {"sent"}
 
 
