@@ -314,7 +314,7 @@ def new_followup(plan_id: int):
             meeting, links = planning.schedule_followup(session, g.chair, plan, starts_at,
                                                         **details)
         return render_template("chair/links.html", meeting=meeting, confirm=ConfirmForm(),
-                               links=[(p, join_url(t), qr_svg(join_url(t))) for p, t in links])
+                               links=[(p, join_url(t), qr_svg(join_url(t)), t) for p, t in links])
     return render_template("chair/meeting_form.html", form=form, plan=plan, meeting=None,
                            followup=True), 400 if form.errors else 200
 

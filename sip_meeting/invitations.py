@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from markupsafe import Markup
@@ -30,6 +31,7 @@ from .access import (
 from .calendars import plain
 from .db import db_session
 from .forms import ConfirmForm
+from .i18n import file_name, slug
 from .meeting_order import meeting_order
 from .models import Meeting, Participant
 from .planning import STOCKHOLM
@@ -50,8 +52,16 @@ def qr_svg(url: str) -> Markup:
     return Markup(svg)
 
 
-def invitation_ics(meeting: Meeting, url: str | None, personal: bool = True) -> bytes:
-    """Build the calendar invitation for a meeting, with the personal link when given.
+def participant_language(participant: Participant) -> str:
+    """Return the language a participant reads, as far as the installation offers it."""
+    config = current_app.config
+    return participant.language if participant.language in config["LANGUAGES"] \
+        else config["BABEL_DEFAULT_LOCALE"]
+
+
+def invitation_ics(meeting: Meeting, participant: Participant, url: str | None,
+                   personal: bool = True) -> bytes:
+    """Build a participant's calendar invitation in their language, with a link when given.
 
     Not personal: the address of the meeting's page, which opens on the device that joined.
     """
@@ -65,30 +75,44 @@ def invitation_ics(meeting: Meeting, url: str | None, personal: bool = True) -> 
     start = meeting.starts_at.astimezone(STOCKHOLM)
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=meeting.duration_minutes))
-    # The chair's words go in as plain text, cleaned as in the plan's other calendar files.
-    event.add("summary", _("SIP meeting for %(child)s",
-                           child=plain(meeting.plan.child_name, one_line=True)))
     event.add("location", plain(meeting.place or meeting.video_link, one_line=True,
                                 limit=None))
-    lines = [plain(meeting.purpose)]
-    if meeting.questions:
-        lines += ["", _("Questions for the meeting:"), plain(meeting.questions)]
-    if url:
-        event.add("url", url)
-        lines += ["", _("Your personal link to the meeting:") if personal else
-                  _("The meeting's page (it opens on the device where you opened your link):"),
-                  url]
+    # The chair's words go in as plain text, cleaned as in the plan's other calendar files.
+    with force_locale(participant_language(participant)):
+        event.add("summary", _("SIP meeting for %(child)s",
+                               child=plain(meeting.plan.child_name, one_line=True)))
+        lines = [plain(meeting.purpose)]
+        if meeting.prepare.strip():
+            lines += ["", _("What to prepare:"), plain(meeting.prepare)]
+        if meeting.questions:
+            lines += ["", _("Questions for the meeting:"), plain(meeting.questions)]
+        if url:
+            event.add("url", url)
+            lines += ["", _("Your personal link to the meeting:") if personal else
+                      _("The meeting's page (it opens on the device where you opened your link):"),
+                      url]
     event.add("description", "\n".join(lines).strip())
     cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()
 
 
-def _ics_response(meeting: Meeting, url: str | None, personal: bool = True) -> Response:
+def invitation_file_name(meeting: Meeting, participant: Participant) -> str:
+    """Name a participant's invitation file in their language; each participant's differs."""
+    day = meeting.starts_at.astimezone(STOCKHOLM).date().isoformat()
+    with force_locale(participant_language(participant)):
+        return file_name(_("invitation-%(child)s-%(date)s-%(name)s.ics"),
+                         child=meeting.plan.child_name, date=day,
+                         name=slug(participant.name) or participant.id)
+
+
+def _ics_response(meeting: Meeting, participant: Participant, url: str | None,
+                  personal: bool = True) -> Response:
+    name = invitation_file_name(meeting, participant)
     return Response(
-        invitation_ics(meeting, url, personal),
+        invitation_ics(meeting, participant, url, personal),
         mimetype="text/calendar",
-        headers={"Content-Disposition": f'attachment; filename="sip-meeting-{meeting.id}.ics"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -115,7 +139,7 @@ def chair_ics(meeting_id: int, participant_id: int):
             or not ConfirmForm().validate_on_submit()
             or not token_matches(token, participant.token_hash)):
         abort(404)
-    return _ics_response(meeting, join_url(token))
+    return _ics_response(meeting, participant, join_url(token))
 
 
 @bp.get("/j/<token>")
@@ -146,4 +170,4 @@ def participant_ics(meeting_id: int):
     participant = participant_or_rejoin(meeting_id)
     base = current_app.config["PUBLIC_URL"] or request.url_root
     url = base.rstrip("/") + url_for("room.device", meeting_id=participant.meeting_id)
-    return _ics_response(participant.meeting, url, personal=False)
+    return _ics_response(participant.meeting, participant, url, personal=False)

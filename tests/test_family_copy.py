@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from docx import Document
@@ -293,3 +293,53 @@ def _chair_ics(client, meeting_id, participant, token):
                        data={"token": token})
 
 
+def test_each_invitation_is_in_its_readers_language_with_what_to_prepare(
+        app, client, login, make_chair, make_meeting, make_participant):
+    meeting, (omar, omar_token), (sara, sara_token) = _invited(app, make_chair, make_meeting,
+                                                              make_participant)
+    login()
+    client.post("/language", data={"lang": "en"})  # the chair reads English
+    day = (date.today() + timedelta(days=7)).isoformat()
+
+    english = _chair_ics(client, meeting.id, omar, omar_token)
+    swedish = _chair_ics(client, meeting.id, sara, sara_token)
+    assert _filename(english) == f"invitation-alva-{day}-omar-said.ics"
+    assert _filename(swedish) == f"kallelse-alva-{day}-sara-berg.ics"
+    event = Calendar.from_ical(english.data).walk("VEVENT")[0]
+    assert str(event["summary"]) == "SIP meeting for Alva"
+    assert "What to prepare:\nTa med skolans senaste omdöme." in str(event["description"])
+    event = Calendar.from_ical(swedish.data).walk("VEVENT")[0]
+    assert str(event["summary"]) == "SIP-möte för Alva"
+    assert "Förbered dig så här:\nTa med skolans senaste omdöme." in str(event["description"])
+    assert "Your personal link" not in str(event["description"])
+
+    # the participant's own download, whatever language the browser asks for
+    omar_http = app.test_client()
+    omar_http.get(f"/j/{omar_token}")
+    own = omar_http.get(f"/m/{meeting.id}/invitation.ics", headers={"Accept-Language": "sv"})
+    assert _filename(own) == f"invitation-alva-{day}-omar-said.ics"
+    assert "What to prepare:" in str(Calendar.from_ical(own.data).walk("VEVENT")[0]
+                                     ["description"])
+
+
+def test_the_followups_links_page_offers_each_persons_invitation(
+        app, client, login, make_chair, make_meeting, make_participant):
+    meeting, _omar, _sara = _invited(app, make_chair, make_meeting, make_participant)
+    with app.app_context(), atomic() as session:
+        session.get(Meeting, meeting.id).status = "closed"
+    login()
+    day = date.today() + timedelta(days=60)
+    page = client.post(f"/plans/{meeting.plan_id}/followup",
+                       data={**MEETING_FORM, "date": day.isoformat()}).get_data(as_text=True)
+    forms = re.findall(r'<form method="post" action="(/meetings/(\d+)/participants/(\d+)/'
+                       r'invitation\.ics)"[^>]*>.*?name="token" value="([^"]+)"', page, re.S)
+    assert len(forms) == 2
+    names = set()
+    for action, _meeting, _participant, token in forms:
+        response = client.post(action, data={"token": token})
+        assert response.status_code == 200
+        names.add(_filename(response))
+        event = Calendar.from_ical(response.data).walk("VEVENT")[0]
+        assert "Tänk på vad som har blivit bättre." in str(event["description"])
+    assert names == {f"invitation-alva-{day.isoformat()}-omar-said.ics",
+                     f"kallelse-alva-{day.isoformat()}-sara-berg.ics"}
