@@ -11,8 +11,11 @@ const rulesBox = h("section", { class: "console-panel", "aria-labelledby": "rule
 const gateBox = h("section", { class: "console-panel gate", "aria-labelledby": "gate-title", hidden: true });
 const wordsBox = h("section", { class: "console-panel", "aria-labelledby": "requests-title" });
 const closedBox = h("section", { class: "console-panel", "aria-labelledby": "closed-title", hidden: true });
-let blockers = null;              // the findings that stopped the last try to close
+let refused = null;               // what the last refused close listed, until new annotations
+let tried = false;                // the chair tried to close: the list stays open
 const reasons = new Map();        // "rule:item" -> the reason being written
+const opened = new Set();         // "rule:item" whose reason form is open
+let noPlanReason = "";            // why no plan is made, being written
 const explaining = new Map();     // request id -> the explanation being written
 notes.watchSelection(planBox);
 const steerBox = h("section", { class: "console-panel", "aria-labelledby": "steer-title" });
@@ -81,13 +84,25 @@ async function endMeeting() {
 async function tryEnd() {
   const answer = await client.command("end");
   if (answer && answer.code === "blocked") {
-    blockers = answer.blockers || [];
+    tried = true;
+    refused = answer.blockers || [];
     renderPanels();
     gateBox.querySelector("h2").focus();
-    announce(t("gate.blocked", { n: blockers.length }));
+    announce(countText("gate.blocked", refused.length));
   } else if (answer && answer.ok) {
-    blockers = null;
+    tried = false;
+    refused = null;
   }
+}
+
+/** What stops the close now: the last refusal's list until the plan is checked again. */
+function closeBlockers() {
+  return refused || notes.ann.close_blockers || [];
+}
+
+/** A text with a count, in its singular or plural form ("gate.text.one" / "gate.text.other"). */
+function countText(key, n) {
+  return t(`${key}.${n === 1 ? "one" : "other"}`, { n });
 }
 
 const ruleKey = (rule, itemId) => `${rule}:${itemId ?? ""}`;
@@ -110,10 +125,10 @@ function shorten(text, n = 40) {
   return one.length > n ? `${one.slice(0, n - 1)}…` : one;
 }
 
-/** The finding an override set aside, from the last refusal or the current findings. */
+/** The finding an override set aside (each override names one item), or null. */
 function overriddenFinding(o) {
-  const same = (f) => f.rule === o.rule && (o.item_id === null || f.item_id === o.item_id);
-  return (blockers || []).find(same) || (notes.ann.findings || []).find(same) || null;
+  const same = (f) => f.rule === o.rule && (f.item_id ?? null) === (o.item_id ?? null);
+  return (notes.ann.findings || []).find(same) || null;
 }
 
 function buildRules() {
@@ -125,8 +140,8 @@ function buildRules() {
     notes.meter("console-meter"),
     overrides.length ? [h("h3", {}, t("gate.overrides")), h("ul", { class: "override-list" }, overrides.map((o) => {
       const found = overriddenFinding(o);
-      return h("li", {}, h("p", { class: "override-what" }, found ? found.message : t("gate.rule_gone")),
-        found ? h("p", { class: "hint" }, t("gate.concerns", { where: concerns(found) })) : null,
+      return h("li", {}, h("p", { class: "override-what" }, found ? found.message : (o.message || t("gate.rule_gone"))),
+        found || o.item_id !== null ? h("p", { class: "hint" }, t("gate.concerns", { where: concerns(found || o) })) : null,
         h("p", {}, t("gate.reason_was", { reason: o.reason, name: o.by || t("someone") })),
         live ? h("button", { type: "button", dataset: { fkey: `withdraw-${ruleKey(o.rule, o.item_id)}` },
           disabled: !client.connected,
@@ -136,46 +151,97 @@ function buildRules() {
   ];
 }
 
+/** One thing that stops the close: the question, where it is, and how to settle it. */
+function gateItem(b, i) {
+  const key = ruleKey(b.rule, b.item_id);
+  const id = `reason-${i}`;
+  const head = [h("p", { class: "flag-msg" }, h("span", { "aria-hidden": "true" }, "✖ "), b.message),
+    h("p", { class: "hint" }, t("gate.concerns", { where: concerns(b) }))];
+  if (!b.overridable) {
+    return h("li", { dataset: { rule: b.rule, item: b.item_id ?? "" } }, head,
+      h("p", { class: "gate-fixed" }, t("gate.not_overridable")), noPlanForm());
+  }
+  const open = opened.has(key);
+  const error = h("p", { class: "lf-error", id: `${id}-error` });
+  const area = h("textarea", { id, rows: 2, maxlength: 500, required: true, "aria-describedby": `${id}-error`,
+    dataset: { fkey: `reason-${key}` }, oninput: (e) => reasons.set(key, e.target.value) });
+  area.value = reasons.get(key) || "";
+  const toggle = h("button", { type: "button", class: "gate-open", "aria-expanded": open ? "true" : "false",
+    dataset: { fkey: `open-${key}` }, onclick: () => {
+      if (open) opened.delete(key); else opened.add(key);
+      renderPanels();
+      if (!open) gateBox.querySelector(`#${id}`).focus();
+    } }, t("gate.override"));
+  return h("li", { dataset: { rule: b.rule, item: b.item_id ?? "" } }, head, toggle,
+    open ? h("form", { class: "gate-form", novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      const reason = area.value.trim();
+      if (!reason) {
+        error.textContent = t("gate.reason_needed");
+        area.setAttribute("aria-invalid", "true");
+        area.focus();
+        return;
+      }
+      const answer = await client.command("override", { rule: b.rule, item_id: b.item_id ?? null, reason });
+      if (answer && answer.ok) {
+        reasons.delete(key);
+        opened.delete(key);
+        announce(t("gate.set_aside"));
+      } else if (answer) {
+        error.textContent = answer.message || t.error(answer.code);
+      }
+      renderPanels();
+    } }, h("label", { for: id }, t("gate.reason")), area, error,
+    h("button", { type: "submit", dataset: { fkey: `override-${key}` }, disabled: !client.connected },
+      t("gate.save_reason"))) : null);
+}
+
+/** "No plan made": end a meeting whose plan has no action, with the reason. */
+function noPlanForm() {
+  const error = h("p", { class: "lf-error", id: "no-plan-error" });
+  const area = h("textarea", { id: "no-plan-reason", rows: 2, maxlength: 500, required: true,
+    "aria-describedby": "no-plan-hint no-plan-error", dataset: { fkey: "no-plan-reason" },
+    oninput: (e) => { noPlanReason = e.target.value; } });
+  area.value = noPlanReason;
+  return h("form", { class: "no-plan-form", novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    const reason = area.value.trim();
+    if (!reason) {
+      error.textContent = t("gate.reason_needed");
+      area.setAttribute("aria-invalid", "true");
+      area.focus();
+      return;
+    }
+    const answer = await client.command("end_without_plan", { reason });
+    if (answer && answer.ok) {
+      noPlanReason = "";
+      tried = false;
+      refused = null;
+    } else if (answer) {
+      error.textContent = answer.message || t.error(answer.code);
+    }
+  } }, h("label", { for: "no-plan-reason" }, t("gate.no_plan_reason")),
+  h("p", { class: "hint", id: "no-plan-hint" }, t("gate.no_plan_hint")), area, error,
+  h("button", { type: "submit", class: "danger", dataset: { fkey: "no-plan" }, disabled: !client.connected },
+    t("gate.no_plan")));
+}
+
+/** What stops the close, live: the same list a close attempt answers with, and its count. */
 function buildGate() {
   const s = client.state;
-  if (!blockers || s.meeting.status !== "live") return [];
-  const overridden = new Set((s.overrides || []).map((o) => ruleKey(o.rule, o.item_id)));
-  const open = blockers.filter((b) => !overridden.has(ruleKey(b.rule, b.item_id))
-    && !overridden.has(ruleKey(b.rule, null)));
+  if (s.meeting.status !== "live") return [];
+  const list = closeBlockers();
+  if (!list.length && !tried) return [];
   return [
-    h("h2", { id: "gate-title", tabindex: "-1" }, t("gate.title")),
-    h("p", {}, open.length ? t("gate.text", { n: open.length }) : t("gate.all_set")),
-    h("ul", { class: "gate-list" }, blockers.map((b, i) => {
-      const key = ruleKey(b.rule, b.item_id);
-      const done = !open.includes(b);
-      const id = `reason-${i}`;
-      const error = h("p", { class: "lf-error", id: `${id}-error` });
-      const area = h("textarea", { id, rows: 2, maxlength: 500, required: true, "aria-describedby": `${id}-error`,
-        dataset: { fkey: `reason-${key}` }, oninput: (e) => reasons.set(key, e.target.value) });
-      area.value = reasons.get(key) || "";
-      return h("li", { class: done ? "is-done" : "", dataset: { rule: b.rule } },
-        h("p", { class: "flag-msg" }, h("span", { "aria-hidden": "true" }, done ? "✓ " : "✖ "), b.message),
-        h("p", { class: "hint" }, t("gate.concerns", { where: concerns(b) })),
-        done ? h("p", { class: "gate-done" }, t("gate.set_aside")) : h("form", { class: "gate-form", novalidate: true, onsubmit: (e) => {
-          e.preventDefault();
-          const reason = area.value.trim();
-          if (!reason) {
-            error.textContent = t("gate.reason_needed");
-            area.setAttribute("aria-invalid", "true");
-            area.focus();
-            return;
-          }
-          reasons.delete(key);
-          client.command("override", { rule: b.rule, item_id: b.item_id ?? null, reason });
-        } }, h("label", { for: id }, t("gate.reason")), area, error,
-        h("button", { type: "submit", dataset: { fkey: `override-${key}` }, disabled: !client.connected },
-          t("gate.override"))));
-    })),
-    h("p", { class: "actions" },
+    h("h2", { id: "gate-title", tabindex: "-1" }, t("gate.title"), " ",
+      h("span", { class: "gate-count" }, `(${list.length})`)),
+    h("p", {}, list.length ? countText("gate.text", list.length) : t("gate.all_set")),
+    list.length ? h("ul", { class: "gate-list" }, list.map(gateItem)) : null,
+    tried ? h("p", { class: "actions" },
       h("button", { type: "button", class: "danger", dataset: { fkey: "end-again" }, disabled: !client.connected,
         onclick: tryEnd }, t("gate.try_again")),
-      h("button", { type: "button", dataset: { fkey: "gate-hide" }, onclick: () => { blockers = null; renderPanels(); } },
-        t("gate.later"))),
+      h("button", { type: "button", dataset: { fkey: "gate-hide" }, onclick: () => { tried = false; renderPanels(); } },
+        t("gate.later"))) : null,
   ];
 }
 
@@ -224,13 +290,16 @@ function buildWords() {
 }
 
 function buildClosed() {
+  const noPlan = client.state.meeting.no_plan_reason;
   return [
     h("h2", { id: "closed-title" }, t("closing.title")),
+    noPlan ? [h("p", { class: "no-plan" }, t("closing.no_plan")),
+      h("p", { class: "hint" }, t("closing.no_plan_reason", { reason: noPlan }))] : null,
     h("h3", {}, t("happy.question")),
     renderCounts(client.state, t),
     h("p", { class: "actions" },
       h("a", { class: "button primary", href: links.meeting }, t("closing.meeting_page")),
-      h("a", { class: "button", href: links.plan }, t("closing.print_plan"))),
+      noPlan ? null : h("a", { class: "button", href: links.plan }, t("closing.print_plan"))),
   ];
 }
 
@@ -327,7 +396,12 @@ client.addEventListener("presence", () => {
   if (arrived.length) announce(t("console.waiting_now", { name: arrived.map((p) => p.name).join(", ") }));
 });
 client.addEventListener("connection", renderPanels);
-client.addEventListener("annotations", () => refresh(rulesBox, buildRules));
+client.addEventListener("annotations", () => {
+  refused = null;  // the plan was checked again: the live list is the newest
+  refresh(rulesBox, buildRules);
+  refresh(gateBox, buildGate);
+  gateBox.hidden = !gateBox.childElementCount;
+});
 client.addEventListener("fatal", ({ detail }) => {
   fill(app, h("p", { class: "error", role: "alert" }, detail.message || t("err.connect")));
 });

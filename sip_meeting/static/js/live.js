@@ -249,7 +249,10 @@ export class LiveClient extends EventTarget {
         break;
       }
       case "step": s.meeting.step = op.step; break;
-      case "status": s.meeting.status = op.status; break;
+      case "status":
+        s.meeting.status = op.status;
+        if (op.no_plan_reason) s.meeting.no_plan_reason = op.no_plan_reason;
+        break;
       case "admitted":
         for (const p of op.participants || []) this.upsertParticipant({ ...p, admitted: true });
         break;

@@ -149,10 +149,12 @@ export function renderClosing(box, client, config, t) {
       status.textContent = (result && result.message) || t.error(result && result.code);
     }
   };
+  const noPlan = client.state.meeting.no_plan_reason;
   box.replaceChildren(
     h("h2", { id: "closing-title", tabindex: "-1" }, t("closing.title")),
-    h("p", {}, t("closing.text")),
-    h("p", {}, h("a", { class: "button primary big-link", href: config.urls.family_page }, t("closing.open_plan"))),
+    ...(noPlan ? [h("p", {}, t("closing.no_plan")), h("p", { class: "pre" }, t("closing.no_plan_reason", { reason: noPlan }))]
+      : [h("p", {}, t("closing.text")),
+        h("p", {}, h("a", { class: "button primary big-link", href: config.urls.family_page }, t("closing.open_plan")))]),
     h("h3", { id: "happy-title" }, t("happy.question")),
     h("div", { class: "happy-buttons", role: "group", "aria-labelledby": "happy-title" },
       ["yes", "partly", "no"].map((value) => h("button", { type: "button", class: answered === value ? "primary" : null,

@@ -138,8 +138,12 @@ export class Notes {
     tip.addEventListener("toggle", () => {
       if (tip.open) this.openTips.add(tipKey); else this.openTips.delete(tipKey);
     });
-    return h("div", { class: `flag sev-${f.severity}`, dataset: { rule: f.rule, severity: f.severity } },
-      h("p", { class: "flag-msg" }, this.severityLabel(f.severity), ": ", f.message),
+    // A question that is no blocker yet, but must be settled before the meeting can end.
+    const atClose = f.blocks_close && f.severity !== "blocker"
+      ? h("span", { class: "flag-close" }, " ", this.t("flag.at_close")) : null;
+    return h("div", { class: `flag sev-${f.severity}${atClose ? " blocks-close" : ""}`,
+      dataset: { rule: f.rule, severity: f.severity, blocksClose: f.blocks_close ? "true" : "false" } },
+      h("p", { class: "flag-msg" }, this.severityLabel(f.severity), ": ", f.message, atClose),
       quote && f.phrase && typeof f.start === "number"
         ? h("p", { class: "flag-quote" }, this.t("flag.quote", { phrase: f.phrase })) : null,
       f.suggestion ? tip : null,
@@ -296,7 +300,8 @@ export class Notes {
 
   // ---- the meter ---------------------------------------------------------------------------
 
-  /** How complete the plan is, and how many things stop or want a look before closing. */
+  /** How complete the plan is, and how many things stop or want a look before closing.
+   * The blockers' count is what stops the close (the close's own list, not today's severities). */
   meter(idBase = "meter") {
     const c = this.ann.completeness;
     if (!c) return h("p", { class: "muted" }, this.t("meter.waiting"));

@@ -19,7 +19,7 @@ export const SECTIONS = {
   strengths: { fields: [["plan", "strengths"]] },
   goals: { list: "goal" },
   actions: { list: "action" },
-  responsibility: { fields: [["plan", "lead_principal"], ["plan", "lead_person"]] },
+  responsibility: { fields: [["plan", "lead_principal"], ["plan", "lead_person"], ["plan", "others_part"]] },
   contact: { fields: [["plan", "contact_between"]] },
   followup: { fields: [["plan", "followup_date"], ["plan", "followup_form"],
     ["plan", "followup_convener"]] },
@@ -29,6 +29,9 @@ const LISTS = { goal: "goals", action: "actions", consent: "consents" };
 const TITLE_FIELD = { goal: "text", action: "what", consent: "given_by" };
 // Action fields shown behind "More about this action" to keep a phone screen calm.
 const ACTION_MORE = new Set(["goal_id", "depends_on_id", "family_part", "condition_fallback"]);
+// A consent's withdrawal, behind "If the consent is withdrawn" for the same reason.
+const CONSENT_MORE = new Set(["withdrawn_at", "withdrawn_by", "withdrawn_scope"]);
+const MORE = { action: ACTION_MORE, consent: CONSENT_MORE };
 // The follow-up's review of each action; shown in the review section only.
 const REVIEW_FIELDS = new Set(["review_outcome", "review_comment", "condition_review"]);
 const PLAN_REVIEW = "review_situation_change";
@@ -512,17 +515,18 @@ export class PlanView {
     }
     const fieldset = h("fieldset", {}, h("legend", { class: "item-name" }));
     const fields = Object.keys((this.state.schema || {})[entity] || {});
-    const more = entity === "action" ? h("details", { class: "item-more" },
-      h("summary", {}, this.t("plan.more"))) : null;
+    const moreFields = MORE[entity];
+    const more = moreFields ? h("details", { class: "item-more" },
+      h("summary", {}, this.t(`plan.more.${entity}`))) : null;
     for (const field of fields) {
       if (REVIEW_FIELDS.has(field)) continue;
       const widget = this.fieldWidget(entity, item.id, field);
-      if (more && ACTION_MORE.has(field)) more.append(widget); else fieldset.append(widget);
+      if (more && moreFields.has(field)) more.append(widget); else fieldset.append(widget);
     }
     if (more) {
       more.querySelector("summary").append(h("span", { class: "more-flags" }));
       fieldset.append(more);
-      more.open = [...ACTION_MORE].some((f) => {
+      more.open = [...moreFields].some((f) => {
         const v = this.client.value(entity, item.id, f);
         return v !== null && v !== "";
       });
@@ -649,19 +653,22 @@ export class PlanView {
     return text.slice(f.start, f.end) === f.phrase;
   }
 
-  /** Three ways to resolve a condition: rewrite it, make it an action, or accept it with a fallback. */
+  /** Three ways to resolve a condition: rewrite it, make it an action, or accept it with a
+   * fallback; a hedge ("vid behov") is rewritten or accepted with a fallback. */
   conditionTools(f, widget) {
-    if (f.rule !== "conditional" || widget.entity !== "action" || widget.field !== "what") return null;
+    if (!["conditional", "hedge"].includes(f.rule) || widget.entity !== "action"
+      || !["what", "when_note"].includes(widget.field)) return null;
     const id = widget.id;
+    const split = f.rule === "conditional" && widget.field === "what";
     return h("div", { class: "flag-tools" },
       h("button", { type: "button", onclick: () => {
         widget.control.focus();
         try { widget.control.setSelectionRange(f.start, f.end); } catch { /* not text */ }
       } }, this.t("cond.rewrite")),
-      h("button", { type: "button", class: "cond-split", disabled: !this.splitReady(widget, f), onclick: () => {
+      split ? h("button", { type: "button", class: "cond-split", disabled: !this.splitReady(widget, f), onclick: () => {
         this.client.commit("action", id, "what");
         this.client.enqueue("split_condition", { action_id: id, start: f.start, end: f.end });
-      } }, this.t("cond.split")),
+      } }, this.t("cond.split")) : null,
       h("button", { type: "button", class: "cond-accept", onclick: () => {
         const li = this.itemEls.get(`action:${id}`);
         const more = li && li.querySelector(".item-more");
@@ -688,7 +695,7 @@ export class PlanView {
         const badge = li.querySelector(".more-flags");
         if (badge) {
           const n = this.flags ? this.notes.itemFindings(entity, Number(id))
-            .filter((f) => ACTION_MORE.has(f.field)).length : 0;
+            .filter((f) => (MORE[entity] || ACTION_MORE).has(f.field)).length : 0;
           badge.textContent = n ? ` – ${this.t("flag.count", { n })}` : "";
         }
       }
