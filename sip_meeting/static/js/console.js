@@ -88,7 +88,7 @@ async function tryEnd() {
     refused = answer.blockers || [];
     renderPanels();
     gateBox.querySelector("h2").focus();
-    announce(countText("gate.blocked", refused.length));
+    announce(t("gate.blocked", { n: refused.length }));
   } else if (answer && answer.ok) {
     tried = false;
     refused = null;
@@ -98,11 +98,6 @@ async function tryEnd() {
 /** What stops the close now: the last refusal's list until the plan is checked again. */
 function closeBlockers() {
   return refused || notes.ann.close_blockers || [];
-}
-
-/** A text with a count, in its singular or plural form ("gate.text.one" / "gate.text.other"). */
-function countText(key, n) {
-  return t(`${key}.${n === 1 ? "one" : "other"}`, { n });
 }
 
 const ruleKey = (rule, itemId) => `${rule}:${itemId ?? ""}`;
@@ -235,7 +230,7 @@ function buildGate() {
   return [
     h("h2", { id: "gate-title", tabindex: "-1" }, t("gate.title"), " ",
       h("span", { class: "gate-count" }, `(${list.length})`)),
-    h("p", {}, list.length ? countText("gate.text", list.length) : t("gate.all_set")),
+    h("p", {}, list.length ? t("gate.text", { n: list.length }) : t("gate.all_set")),
     list.length ? h("ul", { class: "gate-list" }, list.map(gateItem)) : null,
     tried ? h("p", { class: "actions" },
       h("button", { type: "button", class: "danger", dataset: { fkey: "end-again" }, disabled: !client.connected,
