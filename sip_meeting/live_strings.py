@@ -192,6 +192,8 @@ def _meeting_texts() -> dict[str, str]:
         "order.heading": _("How the meeting goes"),
         "order.now": _("Now"),
         "order.step_of": _("Step %(n)s of %(total)s"),
+        "order.show_all": _("All steps of the meeting"),
+        "plan.skip_to_now": _("Go to the part of the plan being discussed now"),
         "people.heading": _("Who is here"),
         "people.you": _("%(name)s (you)"),
         "people.connected": _("Connected"),

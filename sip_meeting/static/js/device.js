@@ -12,6 +12,7 @@ let nowBox = null;
 let orderBox = null;
 let actionsBox = null;
 let shown = null;   // "lobby", "full" or "simple"
+let orderOpen = false;   // on a phone the meeting order is folded away until asked for
 
 mountSaveStatus(client, document.getElementById("save-status"),
   document.getElementById("save-spoken"), t);
@@ -38,7 +39,16 @@ function renderNow() {
     h("h2", { class: "now-title" }, step.title),
     h("p", { class: "now-summary" }, simple ? t(`simple.step.${step.id}`) : step.summary),
     s.meeting.status === "live" ? null : h("p", { class: "plan-note" }, t(`status.${s.meeting.status}`)));
-  fill(orderBox, h("h2", { class: "visually-hidden" }, t("order.heading")), renderOrder(s, t));
+  const steps = renderOrder(s, t);
+  steps.id = "order-steps";
+  steps.classList.toggle("is-collapsed", !orderOpen);
+  const toggle = h("button", { type: "button", class: "order-toggle", "aria-controls": "order-steps",
+    "aria-expanded": String(orderOpen), onclick: () => {
+      orderOpen = !orderOpen;
+      toggle.setAttribute("aria-expanded", String(orderOpen));
+      steps.classList.toggle("is-collapsed", !orderOpen);
+    } }, t("order.show_all"));
+  fill(orderBox, h("h2", { class: "visually-hidden" }, t("order.heading")), toggle, steps);
 }
 
 function renderFull() {
@@ -46,6 +56,7 @@ function renderFull() {
   nowBox = h("section", { class: "now", "aria-live": "off" });
   orderBox = h("nav", { class: "order", "aria-label": t("order.heading") });
   fill(app, closingBox, h("div", { class: "device-layout" },
+    h("a", { class: "skip-link", href: "#plan-now-title" }, t("plan.skip_to_now")),
     h("aside", { class: "device-side" }, nowBox, orderBox),
     h("div", { class: "device-main" }, planBox)));
   renderClosing(closingBox, client, config, t);

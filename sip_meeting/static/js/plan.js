@@ -83,7 +83,7 @@ export class PlanView {
       if (!this.skip.has(name)) this.sectionEls.set(name, this.renderSection(name));
     }
     this.nowBox = h("div", { class: "plan-now" },
-      h("h2", { class: "plan-group-title" }, this.t("plan.now")));
+      h("h2", { class: "plan-group-title", id: "plan-now-title", tabindex: "-1" }, this.t("plan.now")));
     this.restBox = this.onlyCurrent ? null : h("div", { class: "plan-rest" },
       h("h2", { class: "plan-group-title" }, this.t("plan.rest")));
     const notes = [];
