@@ -176,14 +176,13 @@ def participant_or_rejoin(meeting_id: int) -> Participant:
 
     Not found (404), as for a link that never existed; the page tells the person to open
     their personal link again, which is what helps after their session ended or expired, and
-    that the page opens only on the device that joined: on another one, the chair (named, and
-    no one else) gives a new link.
+    that the page opens only on the device that joined: on another one, the chair gives a new
+    link. It names nobody: anyone may try a meeting's number, and the page must not tell them
+    that the meeting exists or who chairs it.
     """
     participant = session_participant(meeting_id)
     if participant is None:
-        meeting = db_session().get(Meeting, meeting_id)
-        chair = (meeting.chair.name or "").strip() if meeting is not None else ""
-        abort(make_response(render_template("rejoin.html", chair=chair), 404))
+        abort(make_response(render_template("rejoin.html"), 404))
     return participant
 
 
