@@ -230,9 +230,10 @@ class LiveNamespace(Namespace):
 
     @staticmethod
     def _forbidden(lang: str | None) -> NoReturn:
+        # The second argument reaches the browser as connect_error's `data`.
         with force_locale(lang or "sv"):
-            raise ConnectionRefusedError(
-                {"code": "forbidden", "message": error_message("forbidden")})
+            message = error_message("forbidden")
+            raise ConnectionRefusedError(message, {"code": "forbidden", "message": message})
 
     # -- access that ended ---------------------------------------------------------------
 

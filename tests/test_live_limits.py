@@ -87,6 +87,15 @@ def test_the_sixth_socket_of_one_participant_is_refused(app, live, refusals):
     assert LiveClient(app, live.meeting.id, "device", sara.http).socket.is_connected("/live")
 
 
+def test_a_refused_connection_tells_the_browser_why(app, live, refusals):
+    from conftest import LiveClient
+
+    stranger = LiveClient(app, live.meeting.id, "device", app.test_client())
+    assert not stranger.socket.is_connected("/live")
+    message = "Du har inte längre tillgång till mötet. Be mötesledaren om en ny länk."
+    assert refusals == [{"message": message, "data": {"code": "forbidden", "message": message}}]
+
+
 def test_typing_floods_are_cut_and_not_broadcast(live):
     live.start()
     sara, karin = live.join(), live.join("Karin Holm", "professional", "municipality")

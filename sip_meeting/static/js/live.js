@@ -542,7 +542,9 @@ export class LiveClient extends EventTarget {
       while (this.outbox.length && this.connected && !this.syncing) {
         const entry = this.outbox[0];
         const answer = await this.ask(entry.event, entry.payload);
-        if (answer.code === "timeout") {
+        // No answer, or too many changes in a short time: nothing was stored, so the same
+        // operation is sent again in a moment.
+        if (answer.code === "timeout" || answer.code === "rate_limited") {
           if (this.connected) setTimeout(() => this.flush(), 1000);
           break;
         }
