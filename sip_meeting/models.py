@@ -275,7 +275,7 @@ class AuditEvent(Base):
     """
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_entity", "entity", "entity_id"),)
+    __table_args__ = (Index("ix_audit_events_entity", "entity", "entity_id", "field", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int | None] = mapped_column(
         ForeignKey("plans.id", ondelete="CASCADE"), index=True

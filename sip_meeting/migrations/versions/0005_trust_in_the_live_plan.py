@@ -8,7 +8,7 @@ Revises: 0004
   starts above every id the audit trail shows was ever used, removed items included.
 - operations.seq may be empty: an operation that changed nothing keeps its answer for a
   resend without taking a place in the meeting's sequence.
-- audit_events gets an index on (entity, entity_id): finding an item's last edit and
+- audit_events gets an index on (entity, entity_id, field, id): finding an item's last edit and
   whether it was removed.
 - browser_sessions, live_servers, live_connections: sessions that end on logout, and
   presence that survives a crashed process; participants.connections goes.
@@ -55,7 +55,8 @@ def upgrade() -> None:
     with op.batch_alter_table("operations") as batch_op:
         batch_op.alter_column("seq", existing_type=sa.Integer(), nullable=True)
     with op.batch_alter_table("audit_events") as batch_op:
-        batch_op.create_index("ix_audit_events_entity", ["entity", "entity_id"], unique=False)
+        batch_op.create_index("ix_audit_events_entity",
+                              ["entity", "entity_id", "field", "id"], unique=False)
     with op.batch_alter_table("participants") as batch_op:
         batch_op.drop_column("connections")
     op.create_table(
