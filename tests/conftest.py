@@ -166,6 +166,20 @@ def login(client):
     return do
 
 
+def meeting_form_url(app, form: str, meeting) -> str:
+    """The address of a chair's meeting form: a new meeting, an edit, or a follow-up's booking
+    (which needs the meeting closed first)."""
+    from sip_meeting.models import Meeting
+
+    if form == "new":
+        return f"/plans/{meeting.plan_id}/meetings/new"
+    if form == "edit":
+        return f"/meetings/{meeting.id}/edit"
+    with app.app_context(), atomic() as session:
+        session.get(Meeting, meeting.id).status = "closed"
+    return f"/plans/{meeting.plan_id}/followup"
+
+
 def extract_token(html: str) -> str:
     """Find the join token in a page that shows a join link."""
     match = re.search(r"/j/([A-Za-z0-9_\-]{40,})", html)

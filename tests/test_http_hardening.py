@@ -6,6 +6,7 @@ import re
 from datetime import date, time, timedelta
 
 import pytest
+from conftest import meeting_form_url
 from icalendar import Calendar
 from sqlalchemy import func, select
 
@@ -38,14 +39,6 @@ def _state(query):
     ))
 
 
-def _form_url(app, form: str, meeting: Meeting) -> str:
-    if form == "new":
-        return f"/plans/{meeting.plan_id}/meetings/new"
-    if form == "edit":
-        return f"/meetings/{meeting.id}/edit"
-    with app.app_context(), atomic() as session:  # a follow-up is booked after a close
-        session.get(Meeting, meeting.id).status = "closed"
-    return f"/plans/{meeting.plan_id}/followup"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -62,7 +55,7 @@ def _form_url(app, form: str, meeting: Meeting) -> str:
 def test_a_meeting_date_out_of_range_is_refused_beside_the_field(
         app, chair_client, make_meeting, query, form, day, at, minutes):
     meeting = make_meeting()
-    url = _form_url(app, form, meeting)
+    url = meeting_form_url(app, form, meeting)
     before = _state(query)
     response = chair_client.post(url, data={**MEETING, "date": day, "time": at,
                                             "duration_minutes": minutes})

@@ -6,10 +6,10 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
+from conftest import meeting_form_url
 from sqlalchemy import select
 
 from sip_meeting import planning
-from sip_meeting.db import atomic
 from sip_meeting.models import Meeting
 
 TODAY = datetime.now(planning.STOCKHOLM).date()
@@ -31,21 +31,13 @@ def _starts(query) -> list[date]:
                             for m in s.scalars(select(Meeting).order_by(Meeting.id))])
 
 
-def _url(app, form: str, meeting: Meeting) -> str:
-    if form == "new":
-        return f"/plans/{meeting.plan_id}/meetings/new"
-    if form == "edit":
-        return f"/meetings/{meeting.id}/edit"
-    with app.app_context(), atomic() as session:  # a follow-up is booked after a close
-        session.get(Meeting, meeting.id).status = "closed"
-    return f"/plans/{meeting.plan_id}/followup"
 
 
 @pytest.mark.parametrize("form", ["new", "edit", "followup"])
 def test_a_past_date_is_refused_unless_the_meeting_was_held(app, chair_client, make_meeting,
                                                            query, form):
     meeting = make_meeting()
-    url = _url(app, form, meeting)
+    url = meeting_form_url(app, form, meeting)
     yesterday = (TODAY - timedelta(days=1)).isoformat()
     before = _starts(query)
 
