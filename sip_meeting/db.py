@@ -84,6 +84,28 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
 
 
+@contextmanager
+def consistent_read() -> Iterator[Session]:
+    """Read several statements' worth of the database as one moment (a snapshot of a meeting).
+
+    PostgreSQL reads each statement anew under READ COMMITTED, so a meeting's sequence number
+    and its plan could come from either side of a commit: the transaction is made REPEATABLE
+    READ instead, which never blocks a writer. SQLite's writers in this process take turns
+    on one lock (init_app); holding it while reading keeps their commits out.
+    """
+    session = db_session()
+    writer = current_app.extensions["sip_db_writer"]
+    session.commit()  # what was read before belongs to another moment
+    session.expunge_all()
+    if writer is None:
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    with writer or nullcontext():
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
 def get_engine() -> Engine:
     """Return the current app's engine."""
     return current_app.extensions["sip_db"].kw["bind"]

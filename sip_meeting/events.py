@@ -31,7 +31,7 @@ from . import (
 )
 from .access import browser_session, participant_for_token_hash, valid_token_hashes
 from .annotations import PlanRows, annotate, annotate_all
-from .db import atomic, db_session
+from .db import atomic, consistent_read, db_session
 from .extensions import socketio
 from .fields import InvalidValue, field_for
 from .live_limits import SocketBudget, payload_problem, room_for_socket
@@ -126,6 +126,7 @@ class LiveNamespace(Namespace):
         self.locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
         self.server_id = presence.new_server_id()
         self.registered = False
+        self.register_lock = threading.Lock()
         # Every event's handler, present and future, answers through one guard.
         for name in dir(type(self)):
             if name.startswith("on_") and name not in ("on_connect", "on_disconnect"):
@@ -175,10 +176,13 @@ class LiveNamespace(Namespace):
         """
         if self.registered:
             return
-        alone = not self.app.config.get("SOCKETIO_MESSAGE_QUEUE")
-        with atomic() as s:
-            changed = presence.register_server(s, self.server_id, alone=alone)
-        self.registered = True
+        with self.register_lock:  # sockets that connect at once after a start wait here
+            if self.registered:
+                return
+            alone = not self.app.config.get("SOCKETIO_MESSAGE_QUEUE")
+            with atomic() as s:
+                changed = presence.register_server(s, self.server_id, alone=alone)
+            self.registered = True
         for meeting_id in changed:
             self._announce_meeting_presence(meeting_id)
         if not self.app.testing:
@@ -467,24 +471,29 @@ class LiveNamespace(Namespace):
             conn, actor = self._actor()
         except live.LiveError as error:
             return self._refuse(conn, error, payload)
-        meeting = db_session().get(Meeting, conn.meeting_id)
-        if not actor.admitted:
+        # In the room first: an op committed after the read below is then broadcast to this
+        # socket, and one committed before it is in what the read returns.
+        if actor.admitted:
+            enter_rooms(conn, request.sid)
+        else:
             leave_rooms(conn, request.sid)
-            return {"ok": True, "seq": meeting.seq,
-                    "snapshot": lobby_snapshot(meeting, actor, conn.lang)}
-        enter_rooms(conn, request.sid)
-        last = payload.get("last_seq") if isinstance(payload, dict) else None
-        if isinstance(last, int) and not isinstance(last, bool) \
-                and 0 <= meeting.seq - last <= MAX_CATCH_UP:
-            ops = db_session().scalars(select(Operation.event).where(
-                Operation.meeting_id == meeting.id, Operation.seq > last
-            ).order_by(Operation.seq)).all()
-            if len(ops) == meeting.seq - last:
-                return {"ok": True, "seq": meeting.seq, "ops": list(ops),
-                        "annotations": annotate(meeting, conn.lang)}
-        with force_locale(conn.lang):
-            return {"ok": True, "seq": meeting.seq,
-                    "snapshot": snapshot(meeting, actor, conn.lang, conn.view)}
+        with consistent_read() as session:
+            meeting = session.get(Meeting, conn.meeting_id)
+            if not actor.admitted:
+                return {"ok": True, "seq": meeting.seq,
+                        "snapshot": lobby_snapshot(meeting, actor, conn.lang)}
+            last = payload.get("last_seq") if isinstance(payload, dict) else None
+            if isinstance(last, int) and not isinstance(last, bool) \
+                    and 0 <= meeting.seq - last <= MAX_CATCH_UP:
+                ops = session.scalars(select(Operation.event).where(
+                    Operation.meeting_id == meeting.id, Operation.seq > last
+                ).order_by(Operation.seq)).all()
+                if len(ops) == meeting.seq - last:
+                    return {"ok": True, "seq": meeting.seq, "ops": list(ops),
+                            "annotations": annotate(meeting, conn.lang)}
+            with force_locale(conn.lang):
+                return {"ok": True, "seq": meeting.seq,
+                        "snapshot": snapshot(meeting, actor, conn.lang, conn.view)}
 
     def on_edit(self, payload: Any = None) -> dict[str, Any]:
         """Change one field of the plan."""
