@@ -28,7 +28,8 @@ def test_json_lines_in_input_order(runner: CliRunner):
                            "eller skriv vad som händer annars."},
             {"rule": "hedge", "severity": "advice", "start": 37, "end": 46,
              "phrase": "vid behov", "message": "”vid behov”: vem avgör det, och när?",
-             "suggestion": "Skriv vad som gäller, så att familjen vet vad de kan räkna med."},
+             "suggestion": "Skriv vad som gäller, så att familjen vet vad de kan räkna med, "
+                           "eller skriv vem som gör vad och när om det inte blir av."},
         ]},
         {"text": "", "findings": []},
         {"text": "Ansök om assistans.", "findings": []},
