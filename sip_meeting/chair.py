@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -77,7 +77,7 @@ def dashboard():
 
 
 def _ends_at(meeting: Meeting) -> datetime:
-    return meeting.starts_at + timedelta(minutes=meeting.duration_minutes or 0)
+    return planning.ends_at(meeting.starts_at, meeting.duration_minutes)
 
 
 @bp.route("/plans/new", methods=["GET", "POST"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import segno
 from flask import (
     Blueprint,
@@ -34,7 +32,7 @@ from .forms import ConfirmForm
 from .i18n import file_name, slug
 from .meeting_order import meeting_order
 from .models import Meeting, Participant
-from .planning import STOCKHOLM
+from .planning import STOCKHOLM, ends_at
 from .security import token_matches
 
 bp = Blueprint("invite", __name__)
@@ -74,7 +72,7 @@ def invitation_ics(meeting: Meeting, participant: Participant, url: str | None,
     event.add("dtstamp", meeting.created_at)
     start = meeting.starts_at.astimezone(STOCKHOLM)
     event.add("dtstart", start)
-    event.add("dtend", start + timedelta(minutes=meeting.duration_minutes))
+    event.add("dtend", ends_at(start, meeting.duration_minutes))
     event.add("location", plain(meeting.place or meeting.video_link, one_line=True,
                                 limit=None))
     # The chair's words go in as plain text, cleaned as in the plan's other calendar files.

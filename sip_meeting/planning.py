@@ -76,6 +76,18 @@ def audit(session: Session, actor: Chair | Participant | None, entity: str, enti
     ))
 
 
+def ends_at(starts_at: datetime, minutes: int | None) -> datetime:
+    """When a meeting that starts then and lasts so many minutes ends.
+
+    A start stored before meeting dates were checked can lie so late that its end passes the
+    calendar's last day: it ends there, so that no page or file fails on it.
+    """
+    try:
+        return starts_at + timedelta(minutes=minutes or 0)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=starts_at.tzinfo)
+
+
 def local_to_utc(day: date, at: time) -> datetime:
     """Interpret a date and time given in Swedish local time."""
     return datetime.combine(day, at, tzinfo=STOCKHOLM).astimezone(ZoneInfo("UTC"))

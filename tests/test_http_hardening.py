@@ -83,6 +83,26 @@ def test_the_ends_of_the_range_are_accepted_and_a_day_beyond_is_not(chair_client
     assert first in days and last in days and len(days) == 3
 
 
+def test_a_meeting_stored_at_the_end_of_the_calendar_breaks_no_page(chair_client, app,
+                                                                    make_meeting,
+                                                                    make_participant):
+    # A start saved before dates were checked: its end would pass year 9999.
+    meeting = make_meeting()
+    _participant, token = make_participant(meeting)
+    with app.app_context(), atomic() as session:
+        stored = session.get(Meeting, meeting.id)
+        stored.starts_at = planning.local_to_utc(date(9999, 12, 31), time(23, 59))
+        stored.duration_minutes = 480
+    for url in ("/", f"/meetings/{meeting.id}", f"/meetings/{meeting.id}/invitation"):
+        assert chair_client.get(url).status_code == 200, url
+    guest = app.test_client()
+    guest.get(f"/j/{token}")
+    response = guest.get(f"/m/{meeting.id}/invitation.ics")
+    assert response.status_code == 200
+    [event] = Calendar.from_ical(response.data).walk("VEVENT")
+    assert event.decoded("dtend").year == 9999
+
+
 def test_a_far_future_date_cannot_break_the_invitation_file(chair_client, app, make_meeting,
                                                             make_participant):
     meeting = make_meeting()
