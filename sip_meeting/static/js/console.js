@@ -147,6 +147,17 @@ function buildRules() {
 }
 
 /** One thing that stops the close: the question, where it is, and how to settle it. */
+/** The written reason of a form, or null after pointing at the empty field. */
+function reasonGiven(area, error) {
+  const reason = area.value.trim();
+  if (!reason) {
+    error.textContent = t("gate.reason_needed");
+    area.setAttribute("aria-invalid", "true");
+    area.focus();
+  }
+  return reason || null;
+}
+
 function gateItem(b, i) {
   const key = ruleKey(b.rule, b.item_id);
   const id = `reason-${i}`;
@@ -170,13 +181,8 @@ function gateItem(b, i) {
   return h("li", { dataset: { rule: b.rule, item: b.item_id ?? "" } }, head, toggle,
     open ? h("form", { class: "gate-form", novalidate: true, onsubmit: async (e) => {
       e.preventDefault();
-      const reason = area.value.trim();
-      if (!reason) {
-        error.textContent = t("gate.reason_needed");
-        area.setAttribute("aria-invalid", "true");
-        area.focus();
-        return;
-      }
+      const reason = reasonGiven(area, error);
+      if (!reason) return;
       const answer = await client.command("override", { rule: b.rule, item_id: b.item_id ?? null, reason });
       if (answer && answer.ok) {
         reasons.delete(key);
@@ -200,13 +206,8 @@ function noPlanForm() {
   area.value = noPlanReason;
   return h("form", { class: "no-plan-form", novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
-    const reason = area.value.trim();
-    if (!reason) {
-      error.textContent = t("gate.reason_needed");
-      area.setAttribute("aria-invalid", "true");
-      area.focus();
-      return;
-    }
+    const reason = reasonGiven(area, error);
+    if (!reason) return;
     const answer = await client.command("end_without_plan", { reason });
     if (answer && answer.ok) {
       noPlanReason = "";
