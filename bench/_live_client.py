@@ -1,9 +1,10 @@
 """Participants of bench/live_latency.py as Socket.IO clients, and what the processes share.
 
 Every participant joins like a browser (its join link, then the session cookie on the
-socket). In each meeting the first participant edits the plan's strengths at a fixed rate;
-everyone receives the broadcast ``op`` and times it from the send. Send times travel in the
-op_id as CLOCK_MONOTONIC nanoseconds, a clock every process on the machine shares.
+socket), on the server process the meeting's spread gives it. In each meeting the first
+participant edits the plan's strengths at a fixed rate; everyone receives the broadcast
+``op`` and times it from the send. Send times travel in the op_id as CLOCK_MONOTONIC
+nanoseconds, a clock every process on the machine shares.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ STRENGTHS = ("Hen är nyfiken och envis, tycker om musik och att bygga med lego.
 
 @dataclass
 class Job:
-    """What one load process is given: the server and its share of the meetings."""
+    """What one load process is given: the servers and its share of the meetings."""
 
-    url: str
+    urls: list[str]  # one per server process; a meeting's participants are spread over them
     meetings: list[dict]
     rate: float
     value_chars: int = 200
@@ -67,6 +68,10 @@ class Tally:
     delivered: int = 0
     seq_gaps: int = 0
     disconnects: int = 0
+    duplicates: int = 0  # an op one participant received twice
+    out_of_order: int = 0  # an op whose seq was not above the last one the participant saw
+    cross_expected: int = 0  # receipts due to participants on another process than the writer
+    cross_delivered: int = 0
 
 
 def now_ns() -> int:
@@ -122,11 +127,14 @@ def describe(exc: BaseException) -> str:
 class Member:
     """One participant's socket: it joins, syncs and notes when each benchmark op arrives."""
 
-    def __init__(self, job: Job, meeting_id: int, token: str, tally: Tally) -> None:
+    def __init__(self, job: Job, meeting_id: int, token: str, tally: Tally,
+                 process: int = 0) -> None:
         self.job = job
         self.meeting_id = meeting_id
         self.token = token
         self.tally = tally
+        self.process = process  # the server process this participant connects to
+        self.url = job.urls[process]
         self.sio: LiveSocket | None = None
         self.joined = False
         self.leaving = False
@@ -136,13 +144,13 @@ class Member:
 
     async def join(self, http: aiohttp.ClientSession) -> None:
         """Open the join link, connect to /live with the session cookie, then sync."""
-        cookie = await fetch_cookie(http, self.job.url, self.token)
-        headers = {"Cookie": cookie, "Origin": self.job.url}
+        cookie = await fetch_cookie(http, self.url, self.token)
+        headers = {"Cookie": cookie, "Origin": self.url}
         self.sio = LiveSocket(NAMESPACE, self.job.timeout)
         self.sio.handlers["op"] = self.on_op
         self.sio.on_close = self.on_disconnect
         try:
-            await self.sio.connect(http, self.job.url, headers,
+            await self.sio.connect(http, self.url, headers,
                                    auth={"meeting": self.meeting_id, "view": "device"})
         except SocketError as exc:
             raise JoinError(str(exc)) from exc
@@ -161,16 +169,21 @@ class Member:
         self.last_seq = answer.get("seq")
 
     def on_op(self, op: dict[str, Any]) -> None:
-        """Time a benchmark op on arrival and watch for holes in the sequence."""
+        """Time a benchmark op on arrival; count holes, repeats and ops out of order."""
         received_at = now_ns()
         seq = op.get("seq")
         if isinstance(seq, int) and isinstance(self.last_seq, int):
             if seq > self.last_seq + 1:
                 self.tally.seq_gaps += 1
+            elif seq <= self.last_seq:
+                self.tally.out_of_order += 1
             self.last_seq = max(self.last_seq, seq)
         sent_at = op_sent_at(op.get("op_id"))
         if sent_at is not None:
-            self.received[op["op_id"]] = received_at - sent_at
+            if op["op_id"] in self.received:
+                self.tally.duplicates += 1
+            else:
+                self.received[op["op_id"]] = received_at - sent_at
 
     def on_disconnect(self, *_reason: Any) -> None:
         """Count disconnections the benchmark did not ask for."""
@@ -187,8 +200,8 @@ class Member:
 class Writer(Member):
     """The participant who edits the plan's strengths, waiting for each acknowledgement."""
 
-    def __init__(self, job: Job, meeting: dict, tally: Tally) -> None:
-        super().__init__(job, meeting["meeting_id"], meeting["tokens"][0], tally)
+    def __init__(self, job: Job, meeting: dict, tally: Tally, process: int = 0) -> None:
+        super().__init__(job, meeting["meeting_id"], meeting["tokens"][0], tally, process)
         self.plan_id = meeting["plan_id"]
         self.version = 0
         self.value = ""

@@ -20,22 +20,34 @@ from _live_client import Job, JoinError, Member, Schedule, Tally, Writer, descri
 
 
 class Room:
-    """The participants of one meeting; the first writes, the others receive."""
+    """The participants of one meeting; the first writes, the others receive.
+
+    With several server processes the participants are spread over them on purpose, the
+    n-th of meeting m on process (m + n) mod N: every meeting then has readers on the
+    writer's process and on the others, and the writers themselves are spread too.
+    """
 
     def __init__(self, job: Job, meeting: dict, tally: Tally) -> None:
-        self.writer = Writer(job, meeting, tally)
-        self.readers = [Member(job, meeting["meeting_id"], token, tally)
-                        for token in meeting["tokens"][1:]]
+        count, first = len(job.urls), meeting["meeting_id"]
+        self.writer = Writer(job, meeting, tally, first % count)
+        self.readers = [Member(job, first, token, tally, (first + position) % count)
+                        for position, token in enumerate(meeting["tokens"][1:], start=1)]
         self.members: list[Member] = [self.writer, *self.readers]
 
-    def expected(self) -> int:
-        """Return how many receipts the acknowledged, measured edits call for."""
-        return len(self.writer.acked) * len(self.readers)
+    def expected(self, elsewhere: bool = False) -> int:
+        """Return how many receipts the acknowledged, measured edits call for (only those of
+        readers on another process than the writer's, if `elsewhere`)."""
+        return len(self.writer.acked) * len(self._readers(elsewhere))
 
-    def latencies(self) -> list[int]:
+    def latencies(self, elsewhere: bool = False) -> list[int]:
         """Return the latency of every receipt of an acknowledged, measured edit."""
         return [reader.received[op_id] for op_id in self.writer.acked
-                for reader in self.readers if op_id in reader.received]
+                for reader in self._readers(elsewhere) if op_id in reader.received]
+
+    def _readers(self, elsewhere: bool) -> list[Member]:
+        if not elsewhere:
+            return self.readers
+        return [reader for reader in self.readers if reader.process != self.writer.process]
 
 
 class Worker:
@@ -112,6 +124,8 @@ class Worker:
         tally.latencies_ns = [ns for room in self.rooms for ns in room.latencies()]
         tally.delivered = len(tally.latencies_ns)
         tally.expected = self.expected()
+        tally.cross_expected = sum(room.expected(elsewhere=True) for room in self.rooms)
+        tally.cross_delivered = sum(len(room.latencies(elsewhere=True)) for room in self.rooms)
         data = dict(vars(tally))
         for key in ("join_errors", "ack_errors"):
             data[key] = dict(data[key])

@@ -32,9 +32,12 @@ def summarise(args: argparse.Namespace, results: list[dict], usage: dict) -> dic
     acks = sorted(ns for part in results for ns in part["ack_ns"])
     total = {key: sum(part[key] for part in results)
              for key in ("connections", "connected", "sent", "skipped", "acks", "expected",
-                         "delivered", "seq_gaps", "disconnects")}
+                         "delivered", "seq_gaps", "disconnects", "duplicates", "out_of_order",
+                         "cross_expected", "cross_delivered")}
     ack_errors = merge_counts([part["ack_errors"] for part in results])
     join_errors = merge_counts([part["join_errors"] for part in results])
+    usage = dict(usage)
+    grown = usage.pop("server_rss_grown_bytes", None)
     return {
         "meetings": args.meetings, "participants": args.participants, "rate": args.rate,
         "duration_s": args.duration, "warmup_s": args.warmup,
@@ -49,7 +52,14 @@ def summarise(args: argparse.Namespace, results: list[dict], usage: dict) -> dic
         "ack_errors": ack_errors, "join_errors": join_errors,
         "connections": total["connections"], "connected": total["connected"],
         "seq_gaps": total["seq_gaps"], "disconnects": total["disconnects"],
+        "duplicates": total["duplicates"], "out_of_order": total["out_of_order"],
+        "cross_process_expected": total["cross_expected"],
+        "cross_process_delivered": total["cross_delivered"],
         **usage,
+        # What each connected participant adds to the servers' memory: the most they held in
+        # the window less what they held idle, before anyone joined.
+        "server_rss_kb_per_participant": round(grown / 1024 / total["connected"], 1)
+        if grown is not None and total["connected"] else None,
         # CPU the server spent per edit, all of its work included: it moves far less than the
         # latencies when other processes share the machine.
         "server_cpu_ms_per_edit": round(usage["server_cpu_percent"] * 10 * args.duration
@@ -74,19 +84,32 @@ def print_report(report: dict) -> None:
     print(f"  acknowledgement p50 {ms('ack_p50_ms')}  p99 {ms('ack_p99_ms')}  "
           f"max {ms('ack_max_ms')}")
     print(f"  delivered       {report['delivered']} of {report['expected']} receipts, "
-          f"{report['seq_gaps']} sequence gaps, {report['disconnects']} disconnections")
+          f"{report['seq_gaps']} sequence gaps, {report['out_of_order']} out of order, "
+          f"{report['duplicates']} twice, {report['disconnects']} disconnections")
+    if report.get("processes", 1) > 1:
+        print(f"  across processes {report['cross_process_delivered']} of "
+              f"{report['cross_process_expected']} receipts reached a participant on another "
+              f"process than the writer's (message queue {report['message_queue']})")
     print(f"  latency         p50 {ms('p50_ms')}  p95 {ms('p95_ms')}  p99 {ms('p99_ms')}  "
           f"max {ms('max_ms')}  (send to another participant's op)")
     per_edit = report["server_cpu_ms_per_edit"]
-    print(f"  server          CPU {report['server_cpu_percent']:.0f} % of a core"
-          + (f" ({per_edit:.1f} ms per edit)" if per_edit is not None else "")
-          + f", RSS {report['server_rss_mb']:.0f} MB, {report['server_threads']} threads")
+    processes = report.get("processes", 1)
+    print(f"  server          {processes} process{'es' if processes > 1 else ''}, "
+          f"CPU {report['server_cpu_percent']:.0f} % of a core"
+          + (f" ({per_edit:.2f} ms per edit)" if per_edit is not None else "")
+          + (f", by process {report['server_process_cpu_percent']} %" if processes > 1 else "")
+          + f", {report['server_threads']} threads")
+    per_participant = report["server_rss_kb_per_participant"]
+    print(f"  server memory   RSS {report['server_rss_mb']:.0f} MB, idle "
+          f"{report['server_idle_rss_mb']:.0f} MB"
+          + (f", {per_participant:.0f} KB per connected participant"
+             if per_participant is not None else ""))
     print(f"  load generator  CPU {report['loadgen_cpu_percent']:.0f} % over "
           f"{report['loadgen_workers']} processes (busiest {report['loadgen_cpu_max_percent']:.0f}"
           f" %), {report['cores']} cores")
     if report.get("server_cpus"):
-        print(f"  cores           server on {report['server_cpus']}, load processes on "
-              f"{report['load_cpus']}")
+        print(f"  cores           server processes on {report['server_process_cpus']}, load "
+              f"processes on {report['load_cpus'] or 'every core'}")
     print(f"  machine         CPU {report['machine_cpu_percent']:.0f} % of "
           f"{100 * (report['cores'] or 1)} %, of which other processes "
           f"{report['other_cpu_percent']:.0f} % and the host's other guests (steal) "
@@ -104,7 +127,8 @@ def print_search_line(report: dict, passed: bool) -> None:
     p99 = "-" if report["p99_ms"] is None else f"{report['p99_ms']:.2f}"
     print(f"{report['meetings']:>5} meetings  p50 {report['p50_ms'] or 0:.2f} ms  p99 {p99} ms  "
           f"delivered {report['delivered']}/{report['expected']}  "
-          f"server CPU {report['server_cpu_percent']:.0f} %  "
+          f"server CPU {report['server_cpu_percent']:.0f} % "
+          f"({report['server_cpu_ms_per_edit']} ms/edit)  "
           f"load CPU {report['loadgen_cpu_max_percent']:.0f} %  "
           f"others {report['other_cpu_percent']:.0f} %  {'ok' if passed else 'over'}",
           flush=True)

@@ -40,9 +40,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(instance: Path, database_url: str | None) -> dict[str, str]:
-    """Return the environment of a production-mode server on a fresh instance folder.
+def server_env(instance: Path, database_url: str | None,
+               redis_url: str | None = None) -> dict[str, str]:
+    """Return the environment of production-mode servers on a fresh instance folder.
 
+    With a Redis URL the servers share it as their Socket.IO message queue, on a channel of
+    this run's own, so that runs beside each other on one Redis do not hear each other.
     Other SIP_MEETING_* settings pass through, e.g. SIP_MEETING_SOCKETIO_ASYNC_MODE.
     """
     env = {key: value for key, value in os.environ.items() if key not in OWN_SETTINGS}
@@ -50,7 +53,30 @@ def server_env(instance: Path, database_url: str | None) -> dict[str, str]:
                SIP_MEETING_SECRET_KEY="bench-" + secrets.token_hex(32), PYTHONUNBUFFERED="1")
     if database_url:
         env["SIP_MEETING_DATABASE_URL"] = database_url
+    if redis_url:
+        env.update(SIP_MEETING_SOCKETIO_MESSAGE_QUEUE=redis_url,
+                   SIP_MEETING_SOCKETIO_CHANNEL="sip-live-bench-" + secrets.token_hex(6))
     return env
+
+
+def empty_database(url: str) -> None:
+    """Drop and recreate the public schema of a throwaway PostgreSQL database.
+
+    Every run of a comparison then starts from the same empty tables. Fails rather than
+    waits if someone else holds the database.
+    """
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '5s'"))
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    except Exception as exc:
+        raise ServerError(f"could not empty the benchmark's database: {exc}") from exc
+    finally:
+        engine.dispose()
 
 
 def _run(cmd: list[str], env: dict[str, str], log: Path, timeout: float) -> None:
@@ -95,6 +121,7 @@ class Server:
         self.env = env
         self.log = log
         self.proc: subprocess.Popen | None = None
+        self.idle_rss = 0  # bytes resident once it answered, before anyone joined
 
     def start(self, timeout: float = 30.0) -> None:
         """Start the server and wait until it answers HTTP, or raise ServerError."""
@@ -109,6 +136,10 @@ class Server:
                 raise ServerError(f"the server exited with {self.proc.returncode}:\n"
                                   f"{tail(self.log)}")
             if self._answers():
+                # What the server holds before anyone joins, once its start-up has settled:
+                # the base that the memory per connected participant is measured from.
+                time.sleep(0.5)
+                self.idle_rss = Meter(self.proc.pid).rss_now()
                 return
             time.sleep(0.1)
         raise ServerError(f"the server did not answer within {timeout:.0f} s:\n{tail(self.log)}")
@@ -196,6 +227,16 @@ class Meter:
     def cpu_percent(self) -> float:
         """Return CPU use since start() in percent of one core (200 = two cores busy)."""
         return percent_of_a_core(self._cpu() - self.cpu_at_start, self.started)
+
+    def rss_now(self) -> int:
+        """Return the resident memory of the tree now, in bytes."""
+        total = 0
+        for proc in self._tree():
+            try:
+                total += proc.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+        return total
 
 
 class MachineMeter:

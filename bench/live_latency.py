@@ -1,13 +1,16 @@
 """Measure how fast a live edit reaches the other participants of a meeting.
 
 python bench/live_latency.py --meetings N --participants M --rate R --duration S [--json]
+    [--processes P --redis-url redis://…] [--database sqlite|postgresql]
 
 Starts the real server (`sip-meeting serve`, production mode, a fresh instance folder and
 database) with N live meetings of M admitted participants, then drives it from separate load
 processes: in every meeting one participant edits the plan's strengths R times a second and
 the M-1 others time each edit from its send to their receipt of the broadcast `op`.
+With --processes P, P servers share the database and a Redis message queue, each on its own
+port, and every meeting's participants are spread over them.
 After a warm-up, S seconds are measured. With --json the last line is one JSON object.
-Only 127.0.0.1 is contacted; the server and the instance folder are removed at the end.
+Only 127.0.0.1 is contacted; the servers and the instance folder are removed at the end.
 Exit status: 0 measured, 1 the server did not start, 2 nothing could be measured.
 """
 
@@ -36,6 +39,7 @@ from _live_server import (
     Meter,
     Server,
     ServerError,
+    empty_database,
     free_port,
     on_cores,
     prepare,
@@ -45,6 +49,7 @@ from _live_server import (
 
 CONNECTIONS_PER_WORKER = 150
 MAX_SEARCH_RUNS = 8
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 class LoadError(RuntimeError):
@@ -73,12 +78,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=None,
                         help="run against this database instead of a fresh SQLite file; "
                              "use a throwaway database, the benchmark adds rows to it")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default=None,
+                        help="postgresql: the throwaway database of --database-url, else of "
+                             "SIP_MEETING_TEST_DATABASE_URL, its schema emptied before each "
+                             "run so that every run starts from the same empty tables")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="server processes sharing the database and a Redis message "
+                             "queue, each on its own port (default 1)")
+    parser.add_argument("--redis-url", default=None,
+                        help="the servers' Socket.IO message queue (default with --processes "
+                             "above 1: SIP_MEETING_TEST_REDIS_URL, else "
+                             f"{DEFAULT_REDIS_URL}); every run takes a channel of its own")
     parser.add_argument("--server-cmd", default=DEFAULT_SERVER_CMD,
                         help="server command with {host}, {port}, {bin} and {python} "
                              f"(default: {DEFAULT_SERVER_CMD!r})")
-    parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
+    parser.add_argument("--port", type=int, default=0,
+                        help="the first server's port, the next ones follow (default: free "
+                             "ones)")
     parser.add_argument("--server-log", type=Path, default=None,
-                        help="keep the server's output in this file")
+                        help="keep the server's output in this file (the second process's in "
+                             "FILE.2, and so on)")
     parser.add_argument("--no-pin", dest="pin", action="store_false",
                         help="let the server and the load processes share every core (by "
                              "default the server keeps to the first half of the cores and the "
@@ -91,24 +110,44 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              f"--meetings (doubling, then halving the gap; at most "
                              f"{MAX_SEARCH_RUNS} runs)")
     args = parser.parse_args(argv)
-    if min(args.meetings, args.rate, args.duration) <= 0 or args.participants < 2:
-        parser.error("need at least one meeting, two participants and a positive rate and "
-                     "duration")
+    if min(args.meetings, args.rate, args.duration, args.processes) <= 0 \
+            or args.participants < 2:
+        parser.error("need at least one meeting, two participants, one process and a positive "
+                     "rate and duration")
+    args.empty_database = args.database == "postgresql"
+    if args.database == "postgresql":
+        args.database_url = args.database_url or os.environ.get("SIP_MEETING_TEST_DATABASE_URL")
+        if not args.database_url or not args.database_url.startswith("postgresql"):
+            parser.error("--database postgresql needs a PostgreSQL --database-url or "
+                         "SIP_MEETING_TEST_DATABASE_URL")
+    elif args.database == "sqlite" and args.database_url:
+        parser.error("--database sqlite runs on a fresh SQLite file: leave out --database-url")
+    if args.processes > 1 and not args.redis_url:
+        args.redis_url = os.environ.get("SIP_MEETING_TEST_REDIS_URL") or DEFAULT_REDIS_URL
     return args
 
 
-def split_cores(args: argparse.Namespace) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Return the cores of the server and of the load side; both empty when not pinning.
+def split_cores(args: argparse.Namespace) -> tuple[list[tuple[int, ...]], tuple[int, ...]]:
+    """Return the cores of each server process and of the load side; () where not pinned.
 
     Participants' devices are other machines: the load processes must not take the server's
     core from it, nor wait for it. Without the split, the scheduler often woke a reader on
-    the server's core, where it waited for the server's next pause.
+    the server's core, where it waited for the server's next pause. So the servers keep to
+    the first half of the cores, shared out between the processes, and the load to the rest.
+    When there are more processes than half the cores (two on a 2-core machine), each
+    process keeps to one core of its own, round the cores, and the load runs on every core:
+    a machine serving several processes has no core to spare for anything else.
     """
+    processes = args.processes
     cores = tuple(sorted(os.sched_getaffinity(0)))
     if not args.pin or len(cores) < 2:
-        return (), ()
+        return [()] * processes, ()
     half = len(cores) // 2
-    return cores[:half], cores[half:]
+    if processes > half:
+        return [(cores[index % len(cores)],) for index in range(processes)], ()
+    share = half // processes
+    return [cores[index * share:(index + 1) * share] for index in range(processes)], \
+        cores[half:]
 
 
 def worker_count(args: argparse.Namespace, load_cores: int) -> int:
@@ -119,11 +158,11 @@ def worker_count(args: argparse.Namespace, load_cores: int) -> int:
     return max(1, min(wanted, load_cores or os.cpu_count() or 1, args.meetings))
 
 
-def make_jobs(args: argparse.Namespace, url: str, meetings: list[dict],
+def make_jobs(args: argparse.Namespace, urls: list[str], meetings: list[dict],
               cpus: tuple[int, ...]) -> list[Job]:
     """Share the meetings out round-robin, each meeting whole in one load process."""
     workers = worker_count(args, len(cpus))
-    return [Job(url=url, meetings=meetings[index::workers], rate=args.rate,
+    return [Job(urls=urls, meetings=meetings[index::workers], rate=args.rate,
                 value_chars=args.value_chars, timeout=args.timeout, cpus=cpus)
             for index in range(workers)]
 
@@ -193,23 +232,31 @@ class LoadGenerators:
                 proc.join(3)
 
 
-def watch(server_pid: int, load_pids: list[int], schedule: Schedule, folder: Path) -> dict:
-    """Measure server and load CPU, the server's memory and the disk over the window."""
-    server = Meter(server_pid)
+def watch(servers: list[Server], load_pids: list[int], schedule: Schedule,
+          folder: Path) -> dict:
+    """Measure servers' and load CPU, the servers' memory and the disk over the window."""
+    meters = [Meter(server.proc.pid) for server in servers]
     loads = [Meter(pid) for pid in load_pids]
     machine, disk = MachineMeter(), DiskMeter(folder)
     time.sleep(max(schedule.measure_from - now_ns(), 0) / 1e9)
-    for meter in (server, *loads, machine, disk):
+    for meter in (*meters, *loads, machine, disk):
         meter.start()
     while (remaining := (schedule.measure_until - now_ns()) / 1e9) > 0:
         time.sleep(min(remaining, 0.5))
-        server.sample()
+        for meter in meters:
+            meter.sample()
     disk_report = disk.stop()
     load_cpu = [meter.cpu_percent() for meter in loads]
-    server_cpu, machine_cpu = server.cpu_percent(), machine.cpu_percent()
+    each_cpu = [meter.cpu_percent() for meter in meters]
+    server_cpu, machine_cpu = sum(each_cpu), machine.cpu_percent()
     return {"server_cpu_percent": round(server_cpu, 1),
-            "server_rss_mb": round(server.rss_max / 2**20, 1),
-            "server_threads": server.threads_max,
+            "server_process_cpu_percent": [round(cpu, 1) for cpu in each_cpu],
+            "server_rss_mb": round(sum(meter.rss_max for meter in meters) / 2**20, 1),
+            "server_process_rss_mb": [round(meter.rss_max / 2**20, 1) for meter in meters],
+            "server_idle_rss_mb": round(sum(server.idle_rss for server in servers) / 2**20, 1),
+            "server_rss_grown_bytes": sum(meter.rss_max for meter in meters)
+            - sum(server.idle_rss for server in servers),
+            "server_threads": sum(meter.threads_max for meter in meters),
             "loadgen_cpu_percent": round(sum(load_cpu), 1),
             "loadgen_cpu_max_percent": round(max(load_cpu), 1),
             "machine_cpu_percent": round(machine_cpu, 1),
@@ -218,7 +265,7 @@ def watch(server_pid: int, load_pids: list[int], schedule: Schedule, folder: Pat
             **disk_report}
 
 
-def drive(args: argparse.Namespace, server: Server, loads: LoadGenerators) -> dict:
+def drive(args: argparse.Namespace, servers: list[Server], loads: LoadGenerators) -> dict:
     """Wait for every participant to join, run the schedule and build the report."""
     ready = loads.gather("ready", timeout=60 + 0.1 * args.meetings * args.participants)
     if not any(part["connected"] for part in ready):
@@ -226,50 +273,70 @@ def drive(args: argparse.Namespace, server: Server, loads: LoadGenerators) -> di
         raise LoadError(f"no participant could join: {causes}")
     schedule = make_schedule(args)
     loads.send(schedule)
-    usage = watch(server.proc.pid, loads.pids(), schedule, server.log.parent)
+    usage = watch(servers, loads.pids(), schedule, servers[0].log.parent)
     results = loads.gather("done", timeout=args.drain + 2 * args.timeout + 15)
     report = summarise(args, results, usage)
     database = (args.database_url or "sqlite").split(":")[0].split("+")[0]
-    report.update(async_mode=server.async_mode(), database=database,
-                  server_cmd=shlex.join(server.cmd))
+    report.update(async_mode=servers[0].async_mode(), database=database,
+                  message_queue=args.redis_url.split(":")[0] if args.redis_url else None,
+                  server_cmd=shlex.join(servers[0].cmd))
     return report
 
 
 def run(args: argparse.Namespace) -> dict:
     """Prepare a fresh instance, serve it, load it and return the report; always clean up."""
     instance = Path(tempfile.mkdtemp(prefix="sip-live-bench-"))
-    server = loads = None
-    server_cpus, load_cpus = split_cores(args)
-    reference = reference_ms(server_cpus)
+    servers: list[Server] = []
+    loads = None
+    process_cpus, load_cpus = split_cores(args)
+    reference = reference_ms(process_cpus[0])
     # This process only paces and measures. It returns to all its cores afterwards, or the
     # next run of a --find-max search would see one core and pin nothing.
     with on_cores(load_cpus):
         try:
-            env = server_env(instance, args.database_url)
+            if args.empty_database:
+                empty_database(args.database_url)
+            env = server_env(instance, args.database_url, args.redis_url)
             meetings = prepare(env, instance, args.meetings, args.participants)
-            server = Server(args.server_cmd, args.port or free_port(), env,
-                            instance / "server.log", cpus=server_cpus)
-            server.start()
-            loads = LoadGenerators(make_jobs(args, server.url, meetings, load_cpus))
-            report = drive(args, server, loads)
-            report.update(server_cpus=list(server_cpus), load_cpus=list(load_cpus),
-                          cpu_reference_ms=reference)
+            for index, cpus in enumerate(process_cpus):
+                # Each one started before the next port is chosen, so no two pick the same.
+                port = args.port + index if args.port else free_port()
+                servers.append(Server(args.server_cmd, port, env, instance / log_name(index),
+                                      cpus=cpus))
+                servers[-1].start()
+            loads = LoadGenerators(make_jobs(args, [server.url for server in servers],
+                                             meetings, load_cpus))
+            report = drive(args, servers, loads)
+            report.update(processes=args.processes,
+                          server_cpus=sorted({core for cpus in process_cpus for core in cpus}),
+                          server_process_cpus=[list(cpus) for cpus in process_cpus],
+                          load_cpus=list(load_cpus), cpu_reference_ms=reference)
             return report
         finally:
             if loads is not None:
                 loads.stop()
-            if server is not None:
+            for server in servers:
                 server.stop()
-            if args.server_log and (instance / "server.log").exists():
-                shutil.copyfile(instance / "server.log", args.server_log)
+            for index in range(len(servers)):
+                log = instance / log_name(index)
+                if args.server_log and log.exists():
+                    suffix = f".{index + 1}" if index else ""
+                    shutil.copyfile(log, f"{args.server_log}{suffix}")
             shutil.rmtree(instance, ignore_errors=True)
 
 
+def log_name(index: int) -> str:
+    """Return the file name of a server process's output in the instance folder."""
+    return "server.log" if index == 0 else f"server-{index + 1}.log"
+
+
 def within(report: dict, limit_ms: float) -> bool:
-    """Tell whether a run kept p99 within the limit, everyone connected and nothing lost."""
+    """Tell whether a run kept p99 within the limit, everyone connected, every edit delivered
+    once and in order."""
     return (report["p99_ms"] is not None and report["p99_ms"] <= limit_ms
             and report["delivered"] == report["expected"]
-            and report["connected"] == report["connections"])
+            and report["connected"] == report["connections"]
+            and report["duplicates"] == report["out_of_order"] == report["seq_gaps"] == 0)
 
 
 def find_max(args: argparse.Namespace) -> dict:
