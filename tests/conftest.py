@@ -18,6 +18,9 @@ from sip_meeting.models import Chair
 from sip_meeting.security import hash_password
 
 PG_URL = os.environ.get("SIP_MEETING_TEST_DATABASE_URL")
+# Redis for the tests of several server processes (.ci/run sets it); each test takes a
+# channel and a key prefix of its own on it, so that runs sharing a Redis never mix.
+REDIS_URL = os.environ.get("SIP_MEETING_TEST_REDIS_URL")
 CHAIR_PASSWORD = "correct horse battery"
 # Hashing with full Argon2 cost in every test would dominate the run; one hash is reused.
 _CHAIR_HASH = hash_password(CHAIR_PASSWORD)
@@ -72,6 +75,29 @@ def database_url(request, tmp_path) -> str:
         url = request.getfixturevalue("pg_migrated")
         _truncate_pg(url)
         yield url
+
+
+@pytest.fixture
+def pg_database_url(request) -> str:
+    """Yield the migrated PostgreSQL test database, emptied (skipped without one)."""
+    url = request.getfixturevalue("pg_migrated")
+    _truncate_pg(url)
+    return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """Return the test Redis (skipped when SIP_MEETING_TEST_REDIS_URL is unset)."""
+    if not REDIS_URL:
+        pytest.skip("several processes: set SIP_MEETING_TEST_REDIS_URL to run it")
+    import redis
+
+    try:
+        with redis.Redis.from_url(REDIS_URL, socket_timeout=2) as client:
+            client.ping()
+    except redis.RedisError as error:
+        pytest.fail(f"SIP_MEETING_TEST_REDIS_URL is set but Redis does not answer: {error}")
+    return REDIS_URL
 
 
 @pytest.fixture

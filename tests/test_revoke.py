@@ -13,7 +13,6 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
-import redis
 import requests
 import socketio
 from conftest import LiveClient
@@ -158,16 +157,6 @@ def test_a_socket_recorded_as_its_access_ends_is_refused(app, live, monkeypatch)
 
 # -- two server processes sharing the database and Redis --------------------------------------
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def _redis_available() -> bool:
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping()
-    except redis.RedisError:
-        return False
-
-
 def _csrf(http: requests.Session, url: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                      http.get(url).text).group(1)
@@ -220,13 +209,11 @@ def _wait_for(condition, timeout: float = 5.0) -> bool:
 
 
 @pytest.fixture
-def two_servers(tmp_path, database_url):
+def two_servers(tmp_path, database_url, redis_url):
     """Two `sip-meeting serve` processes of one deployment: one database, one Redis channel."""
-    if not _redis_available():
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
     from live_server import LiveServer
 
-    env = {"SIP_MEETING_SOCKETIO_MESSAGE_QUEUE": REDIS_URL,
+    env = {"SIP_MEETING_SOCKETIO_MESSAGE_QUEUE": redis_url,
            # a channel of its own, so that no other server on this Redis takes part
            "SIP_MEETING_SOCKETIO_CHANNEL": f"sip-meeting-test-{uuid.uuid4().hex}",
            # the heartbeat's check for lost access would come far too late to pass for it
