@@ -32,7 +32,7 @@ SCHEMA: dict[str, Any] = {
     "rules": {rule: _RULE_SPEC for rule in RULE_IDS},
     "words": {k: PHRASES for k in ("vague_what", "vague_who", "organisations", "roles",
                                    "vague_time", "family_roles")},
-    "hedge": {"phrases": PHRASES},
+    "hedge": {"phrases": PHRASES, "not_after": REGEXES, "not_before": REGEXES},
     "conditional": {"plain": PHRASES, "om": PHRASES, "if": PHRASES, "clause": PHRASES,
                     "inverted": PHRASES, "om_rules": _MATCH_RULES, "if_rules": _MATCH_RULES},
     "grammar": {k: PHRASES for k in ("sv_finite", "sv_not_verbs", "sv_subjects",

@@ -85,6 +85,8 @@ class Detector:
     """Everything the text rules need, compiled once when the rules are loaded."""
 
     hedge: re.Pattern[str]
+    hedge_not_after: re.Pattern[str]
+    hedge_not_before: re.Pattern[str]
     plain: re.Pattern[str]
     om: re.Pattern[str]
     if_: re.Pattern[str]
@@ -101,6 +103,8 @@ def build_detector(data: dict[str, Any]) -> Detector:
     lower = {k: frozenset(w.lower() for w in v) for k, v in data["grammar"].items()}
     return Detector(
         hedge=phrase_pattern(data["hedge"]["phrases"]),
+        hedge_not_after=re.compile(_any_of(data["hedge"]["not_after"])),
+        hedge_not_before=re.compile(_any_of(data["hedge"]["not_before"])),
         plain=phrase_pattern(cond["plain"]),
         om=phrase_pattern(cond["om"]),
         if_=phrase_pattern(cond["if"]),
@@ -121,12 +125,13 @@ def sv_finite(tok: Tok, g: Grammar, initial: bool = False) -> bool:
         return False
     if tok.text[0].isupper() and not initial:
         return False  # a capital inside a sentence is a name or an abbreviation
-    if w.endswith(("ande", "ende")):
-        return False  # nouns and participles: "boende", "mående"
+    if w.endswith(("ande", "ende", "ningar", "eringar")):
+        return False  # nouns and participles: "boende", "mående", "funderingar"
     if w.endswith(("ar", "er", "ir", "år", "är", "ör", "yr", "ade", "dde", "tte")):
         return True
-    # Passive forms: "beviljas", "erbjuds", "följs", "skrivs", "läggs".
-    passive = w.endswith(("as", "ds", "js", "vs", "gs", "ls", "tts"))
+    # Passive forms: "beviljas", "erbjuds", "följs", "skrivs", "läggs", "avslås", "utförs".
+    passive = (w.endswith(("as", "ds", "js", "vs", "gs", "ls", "tts", "ås", "örs", "ärs"))
+               and w != "förstås")
     return passive and not w.endswith(("nas", "ans"))
 
 
