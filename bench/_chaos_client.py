@@ -273,15 +273,23 @@ class Device(threading.Thread):
     # -- connecting and catching up ---------------------------------------------------------
 
     def _connect(self) -> None:
-        conn = Connection(self._on_op)
-        try:
-            self.bucket.take()
-            conn.connect(self.control.url, self.cookie, self.meeting_id)
-        except Exception as error:  # noqa: BLE001  (the server is away or refused us)
-            conn.close()
-            self.stats[f"connect_failed:{_reason(error)}"] += 1
+        # With several server processes a device has one of its own, as a proxy's stickiness
+        # gives it, and goes to the next when that one does not answer, as the proxy does.
+        urls = self.control.urls or [self.control.url]
+        for turn in range(len(urls)):
+            conn = Connection(self._on_op)
+            try:
+                self.bucket.take()
+                conn.connect(urls[(self.n + turn) % len(urls)], self.cookie, self.meeting_id)
+                break
+            except Exception as error:  # noqa: BLE001  (the server is away or refused us)
+                conn.close()
+                self.stats[f"connect_failed:{_reason(error)}"] += 1
+        else:
             self.offline_until = time.monotonic() + self.rng.uniform(0.1, 0.4)
             return
+        if turn:
+            self.stats["connects_elsewhere"] += 1
         self.conn = conn
         self.need_sync = True
         self.stats["connects"] += 1

@@ -1,7 +1,7 @@
 """Prove under faults that no acknowledged change to a live plan is lost, doubled or diverges.
 
 python bench/chaos.py [--duration 240] [--kills 4] [--clients 20] [--database sqlite|postgresql]
-                      [--rate 25] [--json]
+                      [--rate 25] [--processes 2 [--redis-url URL]] [--json]
 
 Starts the real server (`sip-meeting serve`, the demo seeded, on SQLite or on a fresh
 PostgreSQL database of its own), lets the chair start the meeting and admit everyone, then
@@ -15,6 +15,11 @@ told (bench/_chaos_check.py). Prints the counts; with --json the last line is on
 Exit status 0 when nothing was lost, duplicated, divergent or out of sequence, 1 otherwise,
 2 when the run itself could not be made. Only 127.0.0.1 is contacted; every phase has a time
 limit; the server, the folder and the database are removed at the end.
+
+With --processes N (use PostgreSQL) N server processes of one deployment share the database
+and a Redis channel of their own, as the README's deployment section runs them: each device
+has a process of its own and goes to the next one when its own does not answer, as a proxy's
+sticky routing does, and each kill takes one process down in turn while the others go on.
 """
 
 from __future__ import annotations
@@ -49,6 +54,10 @@ from live_server import LiveServer  # noqa: E402
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEVICES_PER_PARTICIPANT = 4  # the server allows five sockets a participant: one spare
+# With several processes a killed one's sockets still count until the others take it for dead
+# (LIVE_SERVER_STALE_SECONDS): a device may then hold two, so each participant has two devices.
+DEVICES_PER_PARTICIPANT_SEVERAL = 2
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 SETUP_SECONDS = 120
 START_SECONDS = 60  # a server process starts in 1-2 s, in 5-10 s on a machine busy elsewhere
 FINAL_SECONDS = 30
@@ -73,6 +82,8 @@ class Options:
     workdir: Path | None = None  # kept; without it a temporary folder is made and removed
     events_per_second: float = 10.0  # per device, half the server's limit
     events_burst: float = 15.0
+    processes: int = 1  # server processes; more than one share a Redis channel
+    redis_url: str | None = None  # default SIP_MEETING_TEST_REDIS_URL, else 127.0.0.1:6379/0
 
 
 @dataclass
@@ -90,6 +101,7 @@ class Control:
     hard_deadline: float
     phase: str = "start"  # start, load, drain, final, done
     quiet: int = 0  # the number of the quiet moment being made (drain, final)
+    urls: list[str] = field(default_factory=list)  # every server process, with several
 
 
 @dataclass
@@ -218,7 +230,9 @@ def run(options: Options, progress: Any = None) -> dict[str, Any]:
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="sip-chaos-"))
     workdir.mkdir(parents=True, exist_ok=True)
     base_pg = pg_name = None
-    server: LiveServer | None = None
+    servers: list[LiveServer] = []
+    channel = f"sip-chaos-{secrets.token_hex(6)}"
+    redis_url = None
     devices: list[Device] = []
     control: Control | None = None
     try:
@@ -232,19 +246,31 @@ def run(options: Options, progress: Any = None) -> dict[str, Any]:
             raise RunError(f"unknown database {options.database!r}")
         instance = workdir / "instance"
         say(f"seeding the demo on {options.database}")
-        server = LiveServer(instance, database_url=url)
+        env = {}
+        if options.processes > 1:
+            redis_url = options.redis_url or os.environ.get("SIP_MEETING_TEST_REDIS_URL") \
+                or DEFAULT_REDIS_URL
+            env = {"SIP_MEETING_SOCKETIO_MESSAGE_QUEUE": redis_url,
+                   "SIP_MEETING_SOCKETIO_CHANNEL": channel,
+                   "SIP_MEETING_RATELIMIT_STORAGE_URI": redis_url,
+                   "SIP_MEETING_RATELIMIT_KEY_PREFIX": channel}
+        server = LiveServer(instance, database_url=url, env=env)
+        servers = [server] + [LiveServer.beside(server) for _ in range(options.processes - 1)]
+        per_participant = DEVICES_PER_PARTICIPANT if options.processes == 1 \
+            else DEVICES_PER_PARTICIPANT_SEVERAL
         links = list(server.join_links.values())
-        missing = math.ceil(options.clients / DEVICES_PER_PARTICIPANT) - len(links)
+        missing = math.ceil(options.clients / per_participant) - len(links)
         if missing > 0:
             links += list(add_participants(server, url, instance, missing).values())
-        _start(server, "the server did not start")
+        for each in servers:
+            _start(each, "the server did not start")
         seed_state = open_meeting(server)
         per_device = options.rate / max(options.clients, 1)
         control = Control(
             url=server.url, meeting_id=server.meeting_id, seed=seed,
             tag=secrets.token_hex(2), rate_per_device=per_device,
             drop_every=options.drop_every, events_per_second=options.events_per_second,
-            events_burst=options.events_burst,
+            events_burst=options.events_burst, urls=[s.url for s in servers],
             hard_deadline=time.monotonic() + SETUP_SECONDS + options.duration
             + (options.quiet_points + 1) * (options.drain + FINAL_SECONDS))
         devices = [Device(n, control, device_cookie(links[n % len(links)]))
@@ -281,7 +307,7 @@ def run(options: Options, progress: Any = None) -> dict[str, Any]:
             records = [r for d in devices for r in list(d.ledger.values())]
             return evaluate(records, devices, seed_state, db, verdict, label, final)
 
-        _inject(server, options, faults, rng, control, say, look)
+        _inject(servers, options, faults, rng, control, say, look)
         load_seconds = faults.load_seconds
         say("draining every outbox")
         report = look(final=True)
@@ -291,9 +317,10 @@ def run(options: Options, progress: Any = None) -> dict[str, Any]:
             device.join(timeout=10)
         report.update(verdict.counts())
         stats = _device_stats(devices)
-        output = server.output()
+        output = "\n".join(each.output() for each in servers)
         report.update(
-            database=options.database, clients=options.clients, rate=options.rate,
+            database=options.database, processes=options.processes,
+            clients=options.clients, rate=options.rate,
             duration=round(load_seconds, 1),
             drain_seconds=[round(s, 1) for s in faults.drain_seconds],
             looks_skipped=faults.looks_skipped,
@@ -326,17 +353,34 @@ def run(options: Options, progress: Any = None) -> dict[str, Any]:
             control.phase = "done"
         for device in devices:
             device.join(timeout=5)
-        if server is not None:
-            server.stop(hard=True)
+        for each in servers:
+            each.stop(hard=True)
+        if redis_url is not None:
+            _forget_redis_keys(redis_url, channel)
         if pg_name is not None:
             drop_pg_database(base_pg, pg_name)
         if options.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _inject(server: LiveServer, options: Options, faults: Faults, rng: random.Random,
+def _forget_redis_keys(redis_url: str, prefix: str) -> None:
+    """Remove what the run's processes kept in Redis (the login limit's counters)."""
+    import redis
+
+    try:
+        with redis.Redis.from_url(redis_url, socket_timeout=5) as client:
+            keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+            if keys:
+                client.delete(*keys)
+    except redis.RedisError:
+        pass  # they expire by themselves
+
+
+def _inject(servers: list[LiveServer], options: Options, faults: Faults, rng: random.Random,
             control: Control, say: Any, look: Any) -> None:
-    """Run the load: kill and restart the server K times, look at quiet points between.
+    """Run the load: kill and restart a server process K times, look at quiet points between.
+
+    With several processes the kills take each down in turn while the others go on.
 
     Kills fall at (i+1)/(K+1) of the load (give or take a fifth of the gap between two),
     quiet points at (j+1/2)/Q; the time a quiet point takes does not count as load.
@@ -353,12 +397,14 @@ def _inject(server: LiveServer, options: Options, faults: Faults, rng: random.Ra
         time.sleep(max(0.0, begun + paused + at - time.monotonic()))
         if what == "kill":
             down = time.monotonic()
+            server = servers[faults.kills % len(servers)]
             server.stop(hard=True)  # SIGKILL: whatever was in flight is cut off
             faults.kills += 1
             time.sleep(rng.uniform(0.1, 1.0))
             _start(server, f"the server did not come back after kill {faults.kills}")
             faults.restart_seconds.append(time.monotonic() - down)
-            say(f"kill {faults.kills}: back after {faults.restart_seconds[-1]:.1f} s")
+            which = f" (process {servers.index(server) + 1})" if len(servers) > 1 else ""
+            say(f"kill {faults.kills}{which}: back after {faults.restart_seconds[-1]:.1f} s")
         elif what == "look":
             stopped = time.monotonic()
             look(final=False)
@@ -437,6 +483,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pg-url", default=None,
                         help="a PostgreSQL server to create the run's database on (default "
                              "SIP_MEETING_TEST_DATABASE_URL, else postgres@127.0.0.1:5432)")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="server processes sharing the database and a Redis channel (1)")
+    parser.add_argument("--redis-url", default=None,
+                        help="the Redis of several processes (default "
+                             "SIP_MEETING_TEST_REDIS_URL, else redis://127.0.0.1:6379/0)")
     parser.add_argument("--rate", type=float, default=25.0,
                         help="changes a second, all devices together (default 25)")
     parser.add_argument("--drop-every", default="2-4",
@@ -462,7 +513,9 @@ def _drop_every(text: str) -> tuple[float, float]:
 def print_report(report: dict[str, Any]) -> None:
     refused = ", ".join(f"{k} {v}" for k, v in report["refused"].items()) or "none"
     lines = [
-        f"database {report['database']}, {report['clients']} devices, {report['duration']} s "
+        f"database {report['database']}, {report['processes']} server process"
+        f"{'es' if report['processes'] > 1 else ''}, {report['clients']} devices, "
+        f"{report['duration']} s "
         f"of load at {report['rate']}/s (seed {report['seed']})",
         f"  kills {report['kills']} (back after {report['restart_seconds']} s), drops "
         f"{report['drops']} ({report['dropped_in_flight']} with a change in flight), "
@@ -497,8 +550,9 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(duration=args.duration, kills=args.kills, clients=args.clients,
                       database=args.database, rate=args.rate,
                       drop_every=_drop_every(args.drop_every), drain=args.drain,
-                      quiet_points=args.quiet_points,
-                      seed=args.seed, pg_url=args.pg_url, workdir=args.keep)
+                      quiet_points=args.quiet_points, processes=args.processes,
+                      redis_url=args.redis_url, seed=args.seed, pg_url=args.pg_url,
+                      workdir=args.keep)
     try:
         report = run(options, progress=lambda text: print(text, file=sys.stderr, flush=True))
     except (RunError, OSError) as error:
