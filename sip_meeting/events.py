@@ -413,8 +413,25 @@ class LiveNamespace(Namespace):
             self._send_lobby(conn.meeting_id)
         elif event["kind"] == "dismissed":
             self._move_sockets(event["participant_id"], leave_rooms)
+            self._leave_rooms_elsewhere(conn.meeting_id, event["participant_id"])
             emit("dismissed", {}, to=person_room(event["participant_id"]))
             self._send_lobby(conn.meeting_id)
+
+    def _leave_rooms_elsewhere(self, meeting_id: int, participant_id: int) -> None:
+        """Take a participant's sockets that other processes hold out of the meeting's rooms.
+
+        Through the message queue, so that someone sent back to the lobby receives nothing
+        more of the meeting whatever their page does (it syncs on `dismissed`), as when this
+        process holds the socket.
+        """
+        if not self.app.config.get("SOCKETIO_MESSAGE_QUEUE"):
+            return
+        rooms = [meeting_room(meeting_id)] + [language_room(meeting_id, lang)
+                                              for lang in self.app.config["LANGUAGES"]]
+        for sid in presence.sockets_of(db_session(), participant_id=participant_id):
+            if sid not in self.connections:
+                for room in rooms:
+                    socketio.server.leave_room(sid, room, namespace=self.namespace)
 
     def _move_sockets(self, participant_id: int, move: Any) -> None:
         for sid, other in list(self.connections.items()):

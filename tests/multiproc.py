@@ -207,7 +207,8 @@ class Socket:
         self.server = server
         self.events: list[tuple[str, object]] = []
         self.client = socketio.Client(reconnection=False)
-        for name in ("op", "presence", "revoked", "logged_out", "lobby"):
+        for name in ("op", "presence", "revoked", "logged_out", "lobby", "admitted",
+                     "dismissed"):
             self.client.on(name, self._recorder(name), namespace="/live")
         self.client.on("disconnect", self._recorder("disconnect"), namespace="/live")
         cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())

@@ -288,6 +288,28 @@ def test_losing_access_through_one_process_disconnects_the_socket_the_other_hold
     m.close()
 
 
+def test_a_participant_sent_back_to_the_lobby_on_one_process_gets_nothing_more_on_the_other(
+        deploy):
+    """The page syncs on `dismissed` and leaves the meeting's room; a socket that does not
+    must leave it too, as it does when the chair's process holds it."""
+    m = Meeting2(deploy())
+    sara = m.device("Sara Berg", m.b)
+    karin = m.device("Karin Holm", m.b)
+    state = m.admit_all()
+    plan_id, field = state["meeting"]["plan_id"], dict(state["plan"]["fields"]["strengths"])
+    sara_id = sara.call("sync", {"last_seq": None})["snapshot"]["me"]["participant_id"]
+    assert m.chair.call("dismiss", {"op_id": "dismiss", "participant_id": sara_id})["ok"]
+    assert wait_for(lambda: sara.received("dismissed"))
+    sara.events.clear()
+    ops = len(karin.received("op"))
+    assert _edit(m.chair, plan_id, field, "Bara för de insläppta", "after")["ok"]
+    assert wait_for(lambda: len(karin.received("op")) > ops)
+    time.sleep(0.5)
+    assert sara.received("op") == []
+    assert sara.client.connected  # still invited: waiting in the lobby
+    m.close()
+
+
 def test_the_login_limit_counts_the_attempts_on_every_process(deploy):
     d = deploy(LOGIN_RATE_LIMIT="4 per minute")
     statuses = []
