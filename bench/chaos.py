@@ -369,7 +369,7 @@ def _forget_redis_keys(redis_url: str, prefix: str) -> None:
 
     try:
         with redis.Redis.from_url(redis_url, socket_timeout=5) as client:
-            keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+            keys = list(client.scan_iter(match=f"*{prefix}*", count=500))
             if keys:
                 client.delete(*keys)
     except redis.RedisError:

@@ -58,7 +58,7 @@ class Deployment:
         import redis
 
         with redis.Redis.from_url(self.redis_url, socket_timeout=5) as client:
-            keys = list(client.scan_iter(match=f"{self.name}*", count=500))
+            keys = list(client.scan_iter(match=f"*{self.name}*", count=500))
             if keys:
                 client.delete(*keys)
 
