@@ -50,7 +50,29 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas(sqlite_synchronous))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    if url.startswith("postgresql+psycopg") and _gevent_patched():
+        event.listen(engine, "do_connect", _connect_for_gevent)
+    return engine
+
+
+def _gevent_patched() -> bool:
+    import sys
+
+    monkey = sys.modules.get("gevent.monkey")
+    return monkey is not None and monkey.is_module_patched("select")
+
+
+def _connect_for_gevent(_dialect, _record, cargs, cparams):
+    """Open a psycopg connection that waits for the server on gevent's loop directly.
+
+    psycopg sees the patched `select` and waits through gevent's `select.poll()`, which
+    builds a poll object, a watcher per call and a timer for every wait; one edit waits
+    about ten times (docs/decisions/0017).
+    """
+    from .pg_gevent import GeventConnection
+
+    return GeventConnection.connect(*cargs, **cparams)
 
 
 def _sqlite_pragmas(synchronous: str):
