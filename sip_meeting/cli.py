@@ -21,6 +21,7 @@ from . import browser_sessions, revocation
 from .db import atomic, db_session
 from .demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from .extensions import socketio
+from .fhir import plan_bundle_json
 from .glossary_cli import glossary
 from .handover import export_version
 from .models import Chair, Meeting
@@ -138,11 +139,15 @@ def meetings(as_json: bool) -> None:
 @click.command("export")
 @with_appcontext
 @click.argument("meeting_id", type=int)
-@click.option("--format", "fmt", type=click.Choice(["docx", "ics", "json"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["docx", "ics", "json", "fhir"]),
+              required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
 def export(meeting_id: int, fmt: str, output: str, lang: str) -> None:
-    """Write the plan version a closed meeting froze, as DOCX, calendar (.ics) or JSON."""
+    """Write the plan version a closed meeting froze, as DOCX, calendar (.ics), JSON or FHIR.
+
+    FHIR is an HL7 FHIR R4 Bundle in JSON (docs/fhir-mapping.md).
+    """
     meeting = db_session().get(Meeting, meeting_id)
     if meeting is None:
         raise click.ClickException(f"meeting {meeting_id} does not exist")
@@ -150,7 +155,10 @@ def export(meeting_id: int, fmt: str, output: str, lang: str) -> None:
     if meeting.status != "closed" or version is None:
         raise click.ClickException(
             f"meeting {meeting_id} is not closed; only a closed meeting's plan can be exported")
-    data = export_version(version.snapshot, fmt, lang)
+    if fmt == "fhir":
+        data = plan_bundle_json(version.snapshot, lang, current_app.config.get("PUBLIC_URL") or "")
+    else:
+        data = export_version(version.snapshot, fmt, lang)
     Path(output).write_bytes(data)
     click.echo(f"Wrote version {version.number} of the plan to {output} ({len(data)} bytes).")
 

@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -25,6 +26,8 @@ from .closing_ops import SATISFACTION, answer_satisfaction
 from .db import atomic, db_session
 from .document import build_docx
 from .events import broadcast_op
+from .fhir import MIMETYPE as FHIR_MIMETYPE
+from .fhir import bundle_file_name, plan_bundle_json
 from .forms import ConfirmForm
 from .i18n import current_language
 from .labels import version_file_name
@@ -169,3 +172,17 @@ def chair_docx(meeting_id: int):
         data = build_docx(version.snapshot, current_language())
         name = version_file_name(version.snapshot, "plan")
     return _download(data, DOCX, name)
+
+
+@bp.get("/meetings/<int:meeting_id>/plan.fhir.json")
+def chair_fhir(meeting_id: int):
+    """Download the closed meeting's plan as an HL7 FHIR R4 Bundle, for other systems.
+
+    Only the chair who may download the document may; its labels are in the chair's language.
+    """
+    if g.get("chair") is None:
+        abort(404)
+    _, version = _chair_version(meeting_id)
+    lang = current_language()
+    data = plan_bundle_json(version.snapshot, lang, current_app.config.get("PUBLIC_URL") or "")
+    return _download(data, FHIR_MIMETYPE, bundle_file_name(version.snapshot, lang))
