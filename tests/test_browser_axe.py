@@ -61,6 +61,7 @@ PAGES = {
     "new_meeting_errors": ("chair", f"/plans/{ALVA_PLAN}/meetings/new", DESKTOP, "main form",
                            submit_empty),
     "meeting": ("chair", f"/meetings/{ALVA_MEETING}", DESKTOP, "main h1"),
+    "meeting_closed": ("chair", f"/meetings/{NILS_FIRST}", DESKTOP, "main h1"),
     "invitation": ("chair", f"/meetings/{ALVA_MEETING}/invitation", DESKTOP, "main h1"),
     "console": ("chair", f"/meetings/{ALVA_MEETING}/console", DESKTOP,
                 "#save-status[data-state=saved] >> nth=0"),
