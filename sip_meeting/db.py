@@ -175,16 +175,16 @@ class Precompiled:
         dialect = connection.dialect
         compiled = self._compiled.get(dialect.name) or self._compile(dialect)
         parameters = compiled.parameters(params)
-        cursor = connection.connection.driver_connection.cursor()
+        cursor = _cursor(connection.connection)
         try:
             cursor.execute(compiled.sql, parameters)
-            rows = cursor.fetchall() if cursor.description else []
+            # Whether rows come back is known from the statement: asking the cursor for its
+            # description builds an object per column on psycopg.
+            rows = cursor.fetchall() if compiled.returns_rows else []
         except dialect.loaded_dbapi.Error as error:
             # The same exception as SQLAlchemy's own execution raises.
             raise DBAPIError.instance(compiled.sql, parameters, error,
                                       dialect.loaded_dbapi.Error, dialect=dialect) from error
-        finally:
-            cursor.close()
         return [compiled.row(row) for row in rows]
 
     def first(self, session: Session, params: dict[str, Any]) -> Any:
@@ -210,11 +210,25 @@ class Precompiled:
                    if not bind.required},
             to_db={name: bind.type.dialect_impl(dialect).bind_processor(dialect)
                    for name, bind in binds.items()},
+            returns_rows=bool(columns),
             make_row=namedtuple("Row", [c.key for c in columns], rename=True),
             from_db=tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
                           for c in columns),
         )
         return result
+
+
+def _cursor(pooled: Any) -> Any:
+    """Return the cursor kept with a pooled driver connection, made at its first use.
+
+    A cursor per statement cost psycopg more than running it. The pool clears `info` when
+    it replaces a connection; the cursor is checked against its connection all the same.
+    """
+    driver = pooled.driver_connection
+    kept = pooled.info.get("sip_cursor")
+    if kept is None or kept[0] is not driver:
+        kept = pooled.info["sip_cursor"] = (driver, driver.cursor())
+    return kept[1]
 
 
 @dataclass(frozen=True)
@@ -226,6 +240,7 @@ class _Compiled:
     positional: bool
     fixed: dict[str, Any]  # parameters whose values are part of the statement
     to_db: dict[str, Callable[[Any], Any] | None]
+    returns_rows: bool
     make_row: Callable[..., Any]
     from_db: tuple[Callable[[Any], Any] | None, ...]
 
