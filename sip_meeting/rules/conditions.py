@@ -173,7 +173,10 @@ def _judged(toks: list[Tok], first: int, rules: MatchRules, g: Grammar, swedish:
             return False
         if rules.after_verb.fullmatch(tok.low) and not _noun_ending(tok.low):
             passive = k > 0 and toks[k - 1].low in _BE  # "is reviewed if": a condition
-            return not passive and (k + 1 == first or toks[k + 1].low in g.adverbial_starts)
+            after = toks[k + 1]
+            adverbial = after.low in g.adverbial_starts or (
+                swedish and after.low.endswith("igt") and k + 2 == first)  # "avgör noggrant om"
+            return not passive and (k + 1 == first or adverbial)
         if (sv_finite(tok, g) if swedish else tok.low in g.en_finite):
             return False  # another verb's clause
     return False
@@ -255,9 +258,13 @@ def _sv_clause_verb(toks: list[Tok], start: int, det: Detector) -> int | None:
             # "Om familjen, utöver de generella insatserna, har ...": skip the parenthesis.
             close = next((j for j in range(k + 1, min(len(toks), k + 9)) if toks[j].text == ","),
                          None)
-            if close is None or close + 1 >= len(toks) or not sv_finite(toks[close + 1], g):
+            if close is None or close + 1 >= len(toks) or not _clear_verb(toks[close + 1], g):
                 return None
             parenthesis, k = True, close
+            continue
+        if tok.text == "/" and prev.low in ("och", "eller") and k + 1 < len(toks):
+            k += 1  # "om regionen och/eller kommunen bedömer": one conjunction
+            limit += 2
             continue
         if not tok.is_word:
             return None
@@ -279,6 +286,12 @@ def _sv_clause_verb(toks: list[Tok], start: int, det: Detector) -> int | None:
         if _short_verb(tok, g) and (prev.low in _PRONOUNS or _definite_noun(prev)):
             return k  # "om patienten ber om det"
     return None
+
+
+def _clear_verb(tok: Tok, g: Grammar) -> bool:
+    # After a parenthesis, "-ar"/"-er" may be the list's next plural noun ("trivsel, relationer").
+    w = tok.low
+    return w in g.sv_finite or (sv_finite(tok, g) and w.endswith(("de", "te", "s")))
 
 
 def _supine_after_subject(toks: list[Tok], k: int, start: int, g: Grammar) -> bool:
@@ -471,6 +484,8 @@ def _joins_subjects(toks: list[Tok], k: int, start: int, g: Grammar) -> bool:
     # that can start a subject after it joins only two definite nouns ("föräldrarna och
     # skolan har"); a pronoun after it starts a new clause.
     nxt = toks[k + 1] if k + 1 < len(toks) else None
+    if nxt is not None and nxt.text == "/" and k + 3 < len(toks):
+        nxt = toks[k + 3]  # "och/eller"
     if (toks[k].low in ("och", "eller") and k - start == 1 and nxt is not None
             and toks[k - 1].low in _NOMINATIVE and nxt.low in _NOMINATIVE):
         return True  # "om han eller hon hittat"
@@ -605,7 +620,8 @@ def _after_subordinate(toks: list[Tok], c: int, subordinators: frozenset[str]) -
     k = c - 1
     while k > 0 and toks[k - 1].text not in BREAKS:
         k -= 1
-    return toks[k].low in subordinators
+    # The clause may open with a phrase before its subordinator: "I de fall där ..., krävs".
+    return any(t.low in subordinators or t.low == "där" for t in toks[k:min(k + 4, c)])
 
 
 def _main_clause_follows(toks: list[Tok], start: int, end: int, det: Detector) -> bool:
