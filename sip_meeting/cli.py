@@ -28,6 +28,7 @@ from .models import Chair, Meeting
 from .remind_cli import remind
 from .rules.cli import lint
 from .security import hash_password
+from .stats_cli import stats
 from .versions import meeting_version
 
 db_group = AppGroup("db", help="Create and migrate the database.")
@@ -234,5 +235,5 @@ def init_app(app: Flask) -> None:
     """Register the commands on the app's command line."""
     app.cli.add_command(db_group)
     for cmd in (create_chair, set_password, demo, meetings, export, serve, lint, glossary,
-                remind):
+                remind, stats):
         app.cli.add_command(cmd)

@@ -45,6 +45,9 @@ class Defaults:
     RULES_PATH = None
     # The follow-up must be booked after the meeting and at most this many months later.
     FOLLOWUP_MAX_MONTHS = 6
+    # The statistics show no count below this (nor a share computed from one): small groups
+    # point out families (sip_meeting/stats.py).
+    STATS_MIN_CELL = 5
     # Findings and glossary terms are recomputed once writing pauses for ANNOTATION_DELAY
     # seconds, and at least every ANNOTATION_MAX_WAIT seconds while someone keeps writing
     # (each meeting draws its wait between three quarters of it and all of it).

@@ -13,6 +13,7 @@ from . import (
     invitations,
     labels,
     room,
+    stats_views,
     versions_views,
 )
 from .i18n import format_local_date, format_when
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(glossary_views.bp)
     app.register_blueprint(handover.bp)
     app.register_blueprint(versions_views.bp)
+    app.register_blueprint(stats_views.bp)
     labels.init_app(app)
     glossary_views.init_app(app)
     app.jinja_env.filters["when"] = format_when
