@@ -164,7 +164,7 @@ CHARTS = {
     "followups": ("count", ["held", "after_first", "agreed", "on_date"]),
     "satisfaction": ("count", ["yes", "partly", "no"]),
 }
-LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH, ROW = 330, 330, 130, 34
+LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH, ROW = 440, 300, 130, 34
 
 
 def chart(figures: stats.Statistics, table: str, chart_id: str) -> Markup:

@@ -149,6 +149,10 @@ def test_the_period_chooses_the_meetings(seeded, runner):
                          ).exit_code != 0
 
 
+def test_the_chairs_start_page_leads_to_the_statistics(seeded, client):
+    assert 'href="/statistics"' in client.get("/").get_data(as_text=True)
+
+
 def test_a_bad_period_is_said_and_the_last_year_shown(seeded, client):
     page = client.get("/statistics", query_string={"from": "2026-05-01", "to": "2026-01-01"})
     assert page.status_code == 400
