@@ -17,6 +17,7 @@ from test_browser_axe import (
     axe_script,  # noqa: F401 (the fixture that installs axe-core)
     describe,
     run_axe,
+    visitor,
 )
 from test_browser_live import CHROMIUM, CHROMIUM_ARGS
 
@@ -51,19 +52,15 @@ def statistics_server(tmp_path_factory):
 
 
 def open_statistics(server, browser, lang: str):
-    """Log in as the demo chair, choose the language and open the seeded period."""
-    # axe-core is added as an inline script, which the policy forbids the page itself.
-    context = browser.new_context(locale="sv-SE", viewport=SCREEN, bypass_csp=True)
-    context.set_default_timeout(10_000)
+    """Log in as the demo chair, choose the language and open the seeded period.
+
+    Signed in as the page checks of tests/test_browser_axe.py are (which lets axe-core's
+    inline script past the content security policy).
+    """
+    state = {"server": server, "browser": browser, "links": {}, "visitors": {}}
+    context = visitor(state, "chair", lang)
     page = context.new_page()
-    page.goto(f"{server.url}/login")
-    page.get_by_label("E-post").fill(server.chair_email)
-    page.get_by_label("Lösenord").fill(server.chair_password)
-    with page.expect_navigation():
-        page.locator("main").get_by_role("button", name="Logga in").click()
-    if lang == "en":
-        with page.expect_navigation():
-            page.get_by_role("button", name="In English").click()
+    page.set_viewport_size(SCREEN)
     page.goto(server.url + ADDRESS)
     return context, page
 
