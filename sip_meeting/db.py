@@ -50,10 +50,43 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas(sqlite_synchronous))
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    if url.startswith("postgresql+psycopg") and _gevent_patched():
-        event.listen(engine, "do_connect", _connect_for_gevent)
+    psycopg = url.startswith("postgresql+psycopg")
+    # A pooled connection the database ended (a restart) must not fail the next edit. The
+    # pool's pre-ping asks the server every time, one round trip more per event; with
+    # psycopg the connection is read without waiting instead, and asked only if in doubt.
+    engine = create_engine(url, pool_pre_ping=not psycopg, pool_size=10, max_overflow=20)
+    if psycopg:
+        event.listen(engine, "checkout", _ping_if_in_doubt(engine.dialect))
+        if _gevent_patched():
+            event.listen(engine, "do_connect", _connect_for_gevent)
     return engine
+
+
+def _ping_if_in_doubt(dialect: Dialect) -> Callable[..., None]:
+    """Check a psycopg connection as the pool hands it out; replace it if it has ended.
+
+    What the server sent to an idle connection is read without waiting: a connection it
+    ended has its error and its end of stream there, so reading marks it broken. Only a
+    connection that is not idle and sound is pinged (docs/decisions/0017).
+    """
+    from sqlalchemy.exc import DisconnectionError
+
+    def on_checkout(driver: Any, _record: Any, _proxy: Any) -> None:
+        if not driver.closed and not driver.broken:
+            pgconn = driver.pgconn
+            try:
+                pgconn.consume_input()  # libpq's socket never blocks
+            except Exception:  # noqa: BLE001  (a failed read is a connection to replace)
+                raise DisconnectionError("the database ended the connection") from None
+            if pgconn.status == 0 and pgconn.transaction_status == 0 \
+                    and not pgconn.is_busy():  # CONNECTION_OK, PQTRANS_IDLE
+                return
+        try:
+            dialect.do_ping(driver)
+        except dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError("the database ended the connection") from error
+
+    return on_checkout
 
 
 def _gevent_patched() -> bool:
@@ -169,19 +202,33 @@ class Precompiled:
         """
         return cls(insert(table).inline().values({name: bindparam(name) for name in columns}))
 
-    def execute(self, session: Session, params: dict[str, Any]) -> list[Any]:
-        """Run the statement with `params`; return its rows (attributes named as its columns)."""
+    def execute(self, session: Session, params: dict[str, Any], *,
+                retry: bool = True) -> list[Any]:
+        """Run the statement with `params`; return its rows (attributes named as its columns).
+
+        A statement that opens the transaction and finds its connection ended by the
+        database (a restart, between the pool's check and this statement) runs once more on
+        a new connection: nothing of the transaction had reached the database.
+        """
         connection = session.connection()
         dialect = connection.dialect
         compiled = self._compiled.get(dialect.name) or self._compile(dialect)
         parameters = compiled.parameters(params)
-        cursor = _cursor(connection.connection)
+        pooled = connection.connection
+        pgconn = getattr(pooled.driver_connection, "pgconn", None)
+        opens = pgconn is not None and pgconn.transaction_status == 0  # PQTRANS_IDLE
+        cursor = _cursor(pooled)
         try:
             cursor.execute(compiled.sql, parameters)
             # Whether rows come back is known from the statement: asking the cursor for its
             # description builds an object per column on psycopg.
             rows = cursor.fetchall() if compiled.returns_rows else []
         except dialect.loaded_dbapi.Error as error:
+            if retry and opens and pooled.driver_connection.broken \
+                    and not (session.new or session.dirty or session.deleted):
+                connection.invalidate()
+                session.rollback()
+                return self.execute(session, params, retry=False)
             # The same exception as SQLAlchemy's own execution raises.
             raise DBAPIError.instance(compiled.sql, parameters, error,
                                       dialect.loaded_dbapi.Error, dialect=dialect) from error
