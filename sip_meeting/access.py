@@ -25,7 +25,7 @@ from flask import (
 )
 from sqlalchemy import select
 
-from . import browser_sessions
+from . import accounts, browser_sessions
 from .db import atomic, db_session, utcnow
 from .models import BrowserSession, Chair, Meeting, Participant
 from .security import hash_token
@@ -44,7 +44,9 @@ def browser_session() -> BrowserSession | None:
 def load_chair() -> None:
     """Put the logged-in chair, if any, on g and use their language preference."""
     row = browser_session()
-    g.chair = db_session().get(Chair, row.chair_id) if row and row.chair_id else None
+    chair = db_session().get(Chair, row.chair_id) if row and row.chair_id else None
+    # A deactivated account is signed out wherever it was signed in.
+    g.chair = chair if chair is not None and chair.active else None
     if g.chair is not None and g.chair.locale:
         g.preferred_locale = g.chair.locale
     lifetime = current_app.permanent_session_lifetime
@@ -83,18 +85,20 @@ def end_browser_session() -> BrowserSession | None:
 
 
 def require_chair():
-    """Send anyone who is not a logged-in chair to the login page (a before_request hook)."""
+    """Send anyone who is not a logged-in chair to the login page (a before_request hook).
+
+    An account signed in without the chair role (an administrator only) is refused.
+    """
     if g.get("chair") is None:
         return redirect(url_for("auth.login", next=request.full_path))
+    if not accounts.may_chair(g.chair):
+        abort(403)
     return None
 
 
 def chair_meeting(meeting_id: int) -> Meeting:
-    """Return one of the logged-in chair's meetings, or 404."""
-    meeting = db_session().get(Meeting, meeting_id)
-    if meeting is None or meeting.chair_id != g.chair.id:
-        abort(404)
-    return meeting
+    """Return a meeting of a plan the logged-in chair may act on, or 404."""
+    return accounts.meeting_or_404(db_session(), meeting_id)
 
 
 def link_expired(meeting: Meeting) -> bool:

@@ -53,8 +53,12 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         chair = db_session().scalar(select(Chair).where(func.lower(Chair.email) == email))
-        if verify_password(chair.password_hash if chair else _DUMMY_HASH, form.password.data) \
-                and chair is not None:
+        # Only an active account with a password, of an organisation that allows local
+        # sign-in; every refusal costs the same hash and says the same thing.
+        usable = chair is not None and chair.active and chair.password_hash is not None \
+            and chair.organisation.local_login
+        if verify_password(chair.password_hash if usable else _DUMMY_HASH, form.password.data) \
+                and usable:
             with atomic():
                 chair.last_login_at = utcnow()
             lang = current_language()

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from . import chair_ops, live, mailer, planning, revocation
+from . import accounts, chair_ops, live, mailer, planning, revocation
 from .access import chair_meeting, require_chair
 from .db import atomic, db_session
 from .events import broadcast_op
@@ -38,10 +38,7 @@ def _setup_error(err: planning.SetupError) -> None:
 
 
 def _chair_plan(plan_id: int) -> Plan:
-    plan = db_session().get(Plan, plan_id)
-    if plan is None or plan.chair_id != g.chair.id:
-        abort(404)
-    return plan
+    return accounts.plan_or_404(db_session(), plan_id)
 
 
 def _chair_participant(meeting: Meeting, participant_id: int) -> Participant:
@@ -57,10 +54,10 @@ def dashboard():
     now = datetime.now(UTC)
     today = now.astimezone(planning.STOCKHOLM).date()
     meetings = db_session().scalars(
-        select(Meeting).where(Meeting.chair_id == g.chair.id).order_by(Meeting.starts_at)
+        accounts.visible_meetings(g.chair).order_by(Meeting.starts_at, Meeting.id)
     ).all()
     plans = db_session().scalars(
-        select(Plan).where(Plan.chair_id == g.chair.id).order_by(Plan.child_name)
+        accounts.visible_plans(g.chair).order_by(Plan.child_name, Plan.id)
     ).all()
     # A meeting still being prepared whose time is over is not upcoming: it was held without
     # the tool, registered afterwards, or forgotten, and is listed apart.

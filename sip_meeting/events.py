@@ -20,6 +20,7 @@ from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, l
 from sqlalchemy import select
 
 from . import (
+    accounts,
     browser_sessions,
     chair_ops,
     closing_ops,
@@ -219,9 +220,9 @@ class LiveNamespace(Namespace):
         if signed_in is not None and isinstance(meeting_id, int) and view in VIEWS:
             meeting = db_session().get(Meeting, meeting_id)
             chair_id = signed_in.chair_id
-            if meeting is not None and view != "device" and chair_id is not None \
-                    and meeting.chair_id == chair_id:
-                chair = db_session().get(Chair, chair_id)
+            chair = db_session().get(Chair, chair_id) if chair_id is not None else None
+            if meeting is not None and view != "device" \
+                    and accounts.may_act_on_plan(db_session(), chair, meeting.plan_id):
                 return Connection(meeting_id, view, lang or chair.locale or "sv", chair_id=chair_id,
                                   browser_session_id=signed_in.id)
             token_hash = browser_sessions.token_hash_for(signed_in, meeting_id)

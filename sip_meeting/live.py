@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
+from . import accounts
 from . import fields as F
 from .access import link_expired
 from .db import Precompiled, utcnow
@@ -31,6 +32,7 @@ from .models import (
     Meeting,
     Operation,
     Participant,
+    Plan,
 )
 
 # An operation: given the session, the meeting as its lock returned it and the actor, change
@@ -127,8 +129,11 @@ _EARLIER_RESULT = Precompiled(select(Operation.result).where(
     Operation.meeting_id == bindparam("meeting_id"), Operation.op_id == bindparam("op_id")))
 _RECORD_OPERATION = Precompiled.insert_into(
     Operation.__table__, "meeting_id", "seq", "op_id", "participant_id", "event", "result", "at")
-_CHAIR = Precompiled(select(Chair.id, Chair.name, Chair.email)
-                     .where(Chair.id == bindparam("chair_id")))
+# The chair must still be an active chair who may act on the meeting's plan (accounts.py).
+_CHAIR = Precompiled(select(Chair.id, Chair.name, Chair.email).where(
+    Chair.id == bindparam("chair_id"), Chair.deactivated_at.is_(None), Chair.is_chair,
+    exists().where(Plan.id == bindparam("plan_id"),
+                   accounts.plan_access(Chair.id))))
 _PARTICIPANT = Precompiled(select(
     Participant.id, Participant.name, Participant.role, Participant.admitted_at,
     Participant.token_hash, Participant.token_revoked_at, Participant.meeting_id,
@@ -157,13 +162,13 @@ def caller(session: Session, meeting: MeetingState | None, lang: str, *,
            token_hash: str | None = None) -> Actor:
     """Re-read who a socket proved to be at connect; raise LiveError if they lost access.
 
-    A chair must still own the meeting; a participant must still belong to it through the
-    same, unrevoked, unexpired link. Given the meeting as lock_meeting() returned it, the
-    check is made under the lock.
+    A chair must still be an active chair who may act on the meeting's plan (accounts.py);
+    a participant must still belong to it through the same, unrevoked, unexpired link.
+    Given the meeting as lock_meeting() returned it, the check is made under the lock.
     """
     if meeting is not None and chair_id is not None:
-        chair = _CHAIR.first(session, {"chair_id": chair_id})
-        if chair is not None and meeting.chair_id == chair_id:
+        chair = _CHAIR.first(session, {"chair_id": chair_id, "plan_id": meeting.plan_id})
+        if chair is not None:
             return Actor.of_chair(meeting.id, chair, lang)
     elif meeting is not None and participant_id is not None:
         person = _PARTICIPANT.first(session, {"participant_id": participant_id})

@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, UTCDateTime, utcnow
@@ -36,6 +47,10 @@ REVIEW_OUTCOMES = ("done", "started", "not_started", "not_needed")
 # SQLite reuses the largest id after a delete unless the table is AUTOINCREMENT, and a late
 # edit addressed to a removed action must not land on a new one (docs/decisions/0013).
 NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+# The organisation every installation starts with (created by the migration that brought
+# organisations); an account made without naming one belongs to it.
+FIRST_ORGANISATION_ID = 1
+ORGANISATION_KINDS = ("municipality", "region", "joint")
 
 
 class Versioned:
@@ -55,18 +70,78 @@ class Versioned:
         return versions[field]
 
 
+class Organisation(Base):
+    """A municipality, a region or a joint installation: it owns accounts, plans and settings.
+
+    Nobody sees another organisation's plans (accounts.py). Its settings say how its staff
+    sign in (local passwords and/or its OpenID Connect provider) and how long a closed plan's
+    personal data is kept.
+    """
+
+    __tablename__ = "organisations"
+    __table_args__ = NEVER_REUSE_IDS
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20), default="municipality")
+    # Local password accounts; an administrator may switch them off once sign-in works.
+    local_login: Mapped[bool] = mapped_column(Boolean, default=True)
+    # OpenID Connect (authorization code flow with PKCE); empty issuer: not configured.
+    oidc_issuer: Mapped[str] = mapped_column(String(500), default="")
+    oidc_client_id: Mapped[str] = mapped_column(String(200), default="")
+    oidc_client_secret: Mapped[str] = mapped_column(String(500), default="")
+    oidc_name_claim: Mapped[str] = mapped_column(String(60), default="name")
+    oidc_email_claim: Mapped[str] = mapped_column(String(60), default="email")
+    # The claim with the person's HSA-id or employee number; empty: not read.
+    oidc_id_claim: Mapped[str] = mapped_column(String(60), default="")
+    # The claim listing the person's groups or roles, and which values grant which role
+    # (one value per line); someone granted neither is refused.
+    oidc_role_claim: Mapped[str] = mapped_column(String(60), default="groups")
+    oidc_admin_values: Mapped[str] = mapped_column(Text, default="")
+    oidc_chair_values: Mapped[str] = mapped_column(Text, default="")
+    # Retention: a closed plan's personal data is purged this many months after its last
+    # meeting, unless a chair extended it; and only once exported, unless this says otherwise.
+    retention_months: Mapped[int] = mapped_column(Integer, default=24)
+    purge_unexported: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Chair(Base):
-    """A person who may convene and chair meetings; the only kind of account."""
+    """An account of staff: a chair, an administrator of its organisation, or both.
+
+    The table keeps its first name: chairs were the only kind of account.
+    """
 
     __tablename__ = "chairs"
+    __table_args__ = (UniqueConstraint("organisation_id", "oidc_subject"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id"), index=True, default=FIRST_ORGANISATION_ID)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120), default="")
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # None for an account that signs in only through the organisation's identity provider.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Runs meetings and sees the plans they chair or that are shared with them.
+    is_chair: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Manages the organisation's settings and accounts; sees no plan content as such.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The identity provider's stable subject ("sub"), once the person signed in through it.
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    hsa_id: Mapped[str] = mapped_column(String(64), default="")
+    # An invitation to choose a password: the hash of its one-time token and its expiry.
+    invite_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invite_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    organisation: Mapped[Organisation] = relationship()
     plans: Mapped[list[Plan]] = relationship(back_populates="chair")
+
+    @property
+    def active(self) -> bool:
+        """Tell whether the account may sign in and act."""
+        return self.deactivated_at is None
 
 
 class Plan(Versioned, Base):
@@ -75,6 +150,8 @@ class Plan(Versioned, Base):
     __tablename__ = "plans"
     __table_args__ = NEVER_REUSE_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # The chair responsible for the plan; colleagues it is shared with act as chairs too.
     chair_id: Mapped[int] = mapped_column(ForeignKey("chairs.id"), index=True)
     child_name: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -96,8 +173,14 @@ class Plan(Versioned, Base):
     review_situation_change: Mapped[str] = mapped_column(Text, default="")
     # "none": the meeting recorded that no one but the municipality and the region has a part.
     others_part: Mapped[str] = mapped_column(String(10), default="")
+    # Retention: a chair may keep a closed plan past the organisation's period, with a reason.
+    retain_until: Mapped[date | None] = mapped_column(Date)
+    retain_reason: Mapped[str] = mapped_column(Text, default="")
+    # When the purge removed the plan's personal data; what remains are anonymous counts.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     chair: Mapped[Chair] = relationship(back_populates="plans")
+    shares: Mapped[list[PlanShare]] = relationship(cascade="all, delete-orphan")
     meetings: Mapped[list[Meeting]] = relationship(
         back_populates="plan", order_by="Meeting.starts_at", cascade="all, delete-orphan"
     )
@@ -126,6 +209,22 @@ class PlanVersion(Base):
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
     number: Mapped[int] = mapped_column(Integer)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The first time the version was exported (DOCX, JSON or FHIR) for record-keeping.
+    exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PlanShare(Base):
+    """A plan shared with a colleague of the same organisation, who may then chair it."""
+
+    __tablename__ = "plan_shares"
+    __table_args__ = (UniqueConstraint("plan_id", "chair_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    chair_id: Mapped[int] = mapped_column(ForeignKey("chairs.id", ondelete="CASCADE"),
+                                          index=True)
+    shared_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chairs.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -189,6 +288,8 @@ class Participant(Base):
     admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attendance: Mapped[str] = mapped_column(String(10), default="invited")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The person asked to be erased: name replaced, contact details and link removed.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants")
 
@@ -292,6 +393,24 @@ class AuditEvent(Base):
     field: Mapped[str] = mapped_column(String(40), default="")
     before: Mapped[Any] = mapped_column(JSON, nullable=True)
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class AdminEvent(Base):
+    """An administrative action in an organisation: who did what to which account or plan.
+
+    It names accounts and plan numbers, never plan content.
+    """
+
+    __tablename__ = "admin_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("chairs.id", ondelete="SET NULL"))
+    actor_name: Mapped[str] = mapped_column(String(120), default="")
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(120), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class Operation(Base):
@@ -432,3 +551,11 @@ class LiveConnection(Base):
     chair_id: Mapped[int | None] = mapped_column(Integer)
     browser_session_id: Mapped[int | None] = mapped_column(Integer, index=True)
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@event.listens_for(Plan, "before_insert")
+def _plan_belongs_to_its_chairs_organisation(mapper, connection, plan: Plan) -> None:
+    """A plan made without naming an organisation belongs to its chair's."""
+    del mapper, connection
+    if plan.organisation_id is None and plan.chair is not None:
+        plan.organisation_id = plan.chair.organisation_id or FIRST_ORGANISATION_ID

@@ -54,13 +54,14 @@ ACTION_SHARES = {"followed_up": "agreed", "due": "followed_up", "done": "due",
 def plans_in_scope(session: Session, viewer: Chair | None) -> Select:
     """Return the ids of the plans the viewer's statistics count, as a subquery.
 
-    This is the one place where the scope of the statistics is decided. There are no
-    organisations yet, so a chair sees figures over every plan of the installation; when
-    organisations and administrators exist, a viewer's scope (their organisation's plans)
-    is decided here and nowhere else.
+    This is the one place where the scope of the statistics is decided: a signed-in viewer
+    sees figures over their own organisation's plans (anonymous counts, whoever chairs
+    them); without a viewer (the command line, run by the operator) over every plan.
     """
-    del session, viewer  # the scope does not depend on them yet
-    return select(Plan.id)
+    del session
+    if viewer is None:
+        return select(Plan.id)
+    return select(Plan.id).where(Plan.organisation_id == viewer.organisation_id)
 
 
 @dataclass

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
 
+from . import accounts
 from .access import require_chair
 from .db import db_session
 from .diff import diff_versions
@@ -26,11 +27,8 @@ ID = "int(max=2147483647)"
 
 
 def _owned_plan(plan_id: int) -> Plan:
-    """Return one of the logged-in chair's plans, or 404."""
-    plan = db_session().get(Plan, plan_id)
-    if plan is None or plan.chair_id != g.chair.id:
-        abort(404)
-    return plan
+    """Return a plan the logged-in chair may act on, or 404."""
+    return accounts.plan_or_404(db_session(), plan_id)
 
 
 @bp.get(f"/plans/<{ID}:plan_id>/versions")
