@@ -9,12 +9,12 @@ from datetime import date, time, timedelta
 
 import pytest
 from alembic import command as alembic_command
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, insert, select, text
 
 from sip_meeting import create_app, planning
 from sip_meeting.cli import alembic_config
-from sip_meeting.db import Base, atomic, db_session
-from sip_meeting.models import Chair
+from sip_meeting.db import Base, atomic, db_session, utcnow
+from sip_meeting.models import FIRST_ORGANISATION_ID, Chair, Organisation
 from sip_meeting.security import hash_password
 
 PG_URL = os.environ.get("SIP_MEETING_TEST_DATABASE_URL")
@@ -61,6 +61,14 @@ def _truncate_pg(url: str) -> None:
     names = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # The organisation the migration creates, as a freshly migrated database has it.
+        conn.execute(insert(Organisation.__table__).values(
+            id=FIRST_ORGANISATION_ID, slug="default", name="Organisation", kind="municipality",
+            local_login=True, oidc_issuer="", oidc_client_id="", oidc_client_secret="",
+            oidc_name_claim="name", oidc_email_claim="email", oidc_id_claim="",
+            oidc_role_claim="groups", oidc_admin_values="", oidc_chair_values="",
+            retention_months=24, purge_unexported=False, created_at=utcnow()))
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('organisations', 'id'), 1)"))
     engine.dispose()
 
 
