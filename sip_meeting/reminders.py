@@ -143,7 +143,8 @@ def chair_emails(session: Session, items: list[Item], today: date) -> list[Email
     emails: dict[int, Email] = {}
     for plan in plans:
         chair: Chair = plan.chair
-        if not chair.email:
+        # Someone whose account was deactivated has left: their plans wait for a hand-over.
+        if not chair.email or not chair.active:
             continue
         email = emails.setdefault(chair.id, Email(
             "chair_summary", chair.email, chair.name, _language(chair.locale),

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from test_mail import close_meeting, free_port, smtp_server
 
-from sip_meeting.db import atomic
+from sip_meeting.db import atomic, utcnow
 from sip_meeting.models import Meeting, ReminderSent
 from sip_meeting.remind_cli import remind
 
@@ -114,6 +114,14 @@ def test_the_chair_gets_a_summary_of_followups_and_overdue_actions(runner, close
     assert "Alva" in text and "15 mars 2031" in text  # the follow-up, in the chair's Swedish
     assert "Overdue" in text and "No email" in text  # overdue, whoever is responsible
     assert "Due soon" not in text and "Done" not in text
+
+
+def test_a_deactivated_chair_gets_no_summary(app, runner, closed, smtp):
+    with app.app_context(), atomic() as session:
+        session.get(Meeting, closed.id).plan.chair.deactivated_at = utcnow()
+    run(runner)
+    assert "chair@example.se" not in {m["To"] for m in smtp.messages}
+    assert "karin@example.se" in {m["To"] for m in smtp.messages}  # the others are reminded
 
 
 def test_an_action_claimed_by_another_run_is_not_sent_again(app, runner, closed, smtp, query):
