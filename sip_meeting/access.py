@@ -96,6 +96,17 @@ def require_chair():
     return None
 
 
+def require_staff():
+    """Let in an active chair or administrator (pages of anonymous counts, such as statistics).
+
+    Anyone else is sent to the login page; the figures are the organisation's own.
+    """
+    chair = g.get("chair")
+    if chair is None or not (accounts.may_chair(chair) or accounts.may_administer(chair)):
+        return redirect(url_for("auth.login", next=request.full_path))
+    return None
+
+
 def chair_meeting(meeting_id: int) -> Meeting:
     """Return a meeting of a plan the logged-in chair may act on, or 404."""
     return accounts.meeting_or_404(db_session(), meeting_id)

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from . import stats
-from .access import require_chair
+from .access import require_staff
 from .annotations import rules
 from .db import db_session
 from .i18n import format_local_date
@@ -21,7 +21,8 @@ from .labels import principal_label, rule_label
 from .planning import STOCKHOLM
 
 bp = Blueprint("stats", __name__)
-bp.before_request(require_chair)
+# Anonymous counts of the organisation: its chairs and its administrators see them.
+bp.before_request(require_staff)
 
 DEFAULT_DAYS = 365
 

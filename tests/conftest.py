@@ -144,11 +144,12 @@ def runner(app):
 def make_chair(app):
     """Return a factory of chair accounts."""
 
-    def make(email: str = "chair@example.se", name: str = "Eva Lund") -> Chair:
+    def make(email: str = "chair@example.se", name: str = "Eva Lund", **fields) -> Chair:
+        """Fields: organisation_id, is_chair, is_admin, ... (see models.Chair)."""
         with app.app_context(), atomic() as session:
             chair = session.scalar(select(Chair).where(Chair.email == email))
             if chair is None:
-                chair = Chair(email=email, name=name, password_hash=_CHAIR_HASH)
+                chair = Chair(email=email, name=name, password_hash=_CHAIR_HASH, **fields)
                 session.add(chair)
         return chair
 

@@ -172,11 +172,54 @@ def test_only_a_logged_in_chair_sees_the_statistics(app, client, make_meeting,
         assert answer.status_code == 302 and "/login" in answer.headers["Location"]
 
 
-def test_the_scope_is_every_plan_of_the_installation(app, query):
+def test_the_scope_is_the_viewers_organisation(app, query):
     from sqlalchemy import func, select
 
+    from sip_meeting.models import Chair, Organisation, Plan
 
     with app.app_context(), atomic() as session:
         seed_stats(session)
-    assert query(lambda s: s.scalar(select(func.count()).select_from(
-        stats.plans_in_scope(s, None).subquery()))) == 16
+        other = Organisation(slug="region", name="Regionen", kind="region")
+        session.add(other)
+        session.flush()
+        outsider = Chair(email="other@example.se", password_hash="x", organisation_id=other.id)
+        session.add(Plan(chair=outsider, child_name="Annan"))
+
+    def count(email):
+        return query(lambda s: s.scalar(select(func.count()).select_from(stats.plans_in_scope(
+            s, s.scalar(select(Chair).where(Chair.email == email)) if email else None
+        ).subquery())))
+
+    seeded_chair = query(lambda s: s.scalar(select(Chair.email).where(
+        Chair.organisation_id == 1).order_by(Chair.id)))
+    assert count(seeded_chair) == 16      # the seeded organisation's plans, whoever chairs them
+    assert count("other@example.se") == 1  # the region sees only its own
+    assert count(None) == 17               # the operator's command line counts every plan
+
+
+def _held(client) -> str:
+    download = client.get("/statistics.csv", query_string=PERIOD_ARGS)
+    assert download.status_code == 200
+    rows = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
+    return {(r[0], r[1], r[2]): r[3] for r in rows[2:]}[
+        ("Möten som hölls", "Möten som hölls", "Antal")]
+
+
+def test_an_administrator_sees_the_statistics_and_another_organisation_none_of_them(
+        app, client, make_chair, login, query):
+    from sqlalchemy import select
+
+    from sip_meeting.models import Organisation
+
+    with app.app_context(), atomic() as session:
+        seed_stats(session)
+        session.add(Organisation(slug="region", name="Regionen", kind="region"))
+    region = query(lambda s: s.scalar(select(Organisation.id).where(
+        Organisation.slug == "region")))
+    make_chair(email="admin@example.se", is_chair=False, is_admin=True)
+    login(email="admin@example.se")
+    assert _held(client) == "25"
+    client.post("/logout")
+    make_chair(email="region@example.se", organisation_id=region)
+    login(email="region@example.se")
+    assert _held(client) != "25"  # the region's chair counts none of the municipality's
