@@ -5,7 +5,9 @@ public-authority guidance on coordinated planning, with many "om" that are not c
 were written for the project. The rules_corpus_real_* files hold real sentences quoted from
 public sources (their headers and .sources.tsv files name them), labelled before the detector
 was run on them: rules_corpus_real_sv.tsv was used for tuning; rules_corpus_real_sv_heldout2.tsv
-was measured once blind and then opened (its header gives the blind figures). A predicted span
+was measured once blind and then opened (its header gives the blind figures);
+rules_corpus_real_sv_heldout3.tsv was measured once blind and stays untouched: its figures are
+printed, never asserted, so that no fix is fitted to it. A predicted span
 matches a gold span when the rule and the start offset agree; a sentence counts as flagged when
 any span of the rule is. Lines below a "# held-out" marker were never used for tuning; their
 figures are printed separately.
@@ -25,10 +27,11 @@ CORPUS = DATA / "rules_corpus.tsv"
 AUTHORITY = DATA / "rules_corpus_authority.tsv"
 REAL_SV = DATA / "rules_corpus_real_sv.tsv"
 REAL_SV_SECOND = DATA / "rules_corpus_real_sv_heldout2.tsv"
+REAL_SV_THIRD = DATA / "rules_corpus_real_sv_heldout3.tsv"
 REAL_EN = DATA / "rules_corpus_real_en.tsv"
 # Parts whose floors are asserted; the others are measured and printed.
 ASSERTED = {CORPUS: ("all",), AUTHORITY: ("all", "held-out"), REAL_SV: ("all",),
-            REAL_SV_SECOND: ("all",), REAL_EN: ("tuning",)}
+            REAL_SV_SECOND: ("all",), REAL_SV_THIRD: (), REAL_EN: ("tuning",)}
 SCORED = ("conditional", "hedge")
 FLOORS = {"conditional": {"precision": 0.95, "recall": 0.90}, "hedge": {"recall": 0.90}}
 
@@ -103,6 +106,7 @@ def _report(name: str, figures: dict[str, dict[str, float]], n: int) -> None:
     (AUTHORITY, 150, 50, 60),
     (REAL_SV, 250, 0, 100),
     (REAL_SV_SECOND, 150, 0, 50),
+    (REAL_SV_THIRD, 200, 200, 50),
     (REAL_EN, 90, 30, 30),
 ])
 def test_corpus_is_large_and_labelled(path: Path, size: int, held_out: int, empty: int) -> None:
@@ -119,8 +123,10 @@ def test_authority_corpus_has_many_non_conditional_om() -> None:
     assert len(om) >= 60
 
 
-@pytest.mark.parametrize("path", [CORPUS, AUTHORITY, REAL_SV, REAL_SV_SECOND, REAL_EN],
-                         ids=["actions", "authority", "real-sv", "real-sv-second", "real-en"])
+@pytest.mark.parametrize("path",
+                         [CORPUS, AUTHORITY, REAL_SV, REAL_SV_SECOND, REAL_SV_THIRD, REAL_EN],
+                         ids=["actions", "authority", "real-sv", "real-sv-second", "real-sv-third",
+                              "real-en"])
 @pytest.mark.parametrize("part", ["all", "tuning", "held-out"])
 def test_detection_meets_floors(path: Path, part: str) -> None:
     lines = read_corpus(path)
