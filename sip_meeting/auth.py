@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from . import revocation
+from . import oidc_client, revocation
 from .access import browser_session, end_browser_session, start_browser_session
 from .db import atomic, db_session, utcnow
 from .extensions import limiter
@@ -74,13 +74,18 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Log out: end this browser's session on the server, and close the sockets it opened."""
+    """Log out: end this browser's session on the server, and close the sockets it opened.
+
+    A browser that signed in through its organisation's provider goes on to the provider's
+    end-session endpoint, which sends it back to the login page.
+    """
+    provider_logout = oidc_client.provider_logout_url()  # before the session is forgotten
     lang = current_language()
     ended = end_browser_session()
     if ended is not None:
         revocation.end_sockets(revocation.browser_sockets([ended.id]), "logged_out", lang)
     flash(_("You are logged out."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(provider_logout or url_for("auth.login"))
 
 
 @bp.post("/language")

@@ -12,6 +12,7 @@ from . import (
     handover,
     invitations,
     labels,
+    oidc,
     room,
     stats_views,
     versions_views,
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     """Attach every blueprint and the template helpers."""
     app.url_map.converters["int"] = DatabaseInt
     app.register_blueprint(auth.bp)
+    app.register_blueprint(oidc.bp)
     app.register_blueprint(chair.bp)
     app.register_blueprint(invitations.bp)
     app.register_blueprint(room.bp)
