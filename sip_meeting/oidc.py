@@ -39,7 +39,7 @@ from .extensions import limiter
 from .forms import LoginForm
 from .i18n import current_language
 from .models import Chair, Organisation
-from .oidc_accounts import Refusal, sign_in
+from .oidc_accounts import Refusal, missing_claims, sign_in
 
 bp = Blueprint("oidc", __name__)
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def callback(slug: str):
     except _UNAVAILABLE as error:
         return _unavailable(org, error)
     try:
-        token = client.authorize_access_token()
+        claims = _verified_claims(org, client, metadata)
     except OAuthError as error:
         return _failed(org, error)
     except requests.RequestException as error:
@@ -137,18 +137,32 @@ def callback(slug: str):
     except (JoseError, AuthlibBaseError, ValueError, KeyError, TypeError,
             RuntimeError) as error:  # a token that is malformed, forged, expired or not ours
         return _invalid(org, error)
-    claims = token.get("userinfo")
-    if not claims:
-        return _invalid(org, ValueError("no ID token"))
     try:
         with atomic():
-            chair = sign_in(db_session(), org, dict(claims))
+            chair = sign_in(db_session(), org, claims)
     except Refusal as refusal:
         log.info("sign-in through the provider of %s refused: %s", org.slug, refusal.reason)
         return _refuse(refusal.message, refusal.status)
     except IntegrityError as error:  # the same person's first sign-in, twice at once
         return _invalid(org, error)
     return _log_in(org, chair, metadata)
+
+
+def _verified_claims(org: Organisation, client: FlaskOAuth2App, metadata: dict) -> dict:
+    """Return the claims of this sign-in's verified ID token.
+
+    A claim the organisation reads that the ID token lacks is taken from the provider's
+    userinfo endpoint, when it answers for the same subject; the ID token's values win.
+    """
+    token = client.authorize_access_token()
+    claims = dict(token.get("userinfo") or {})
+    if not claims:
+        raise ValueError("the token response has no ID token")
+    if metadata.get("userinfo_endpoint") and missing_claims(org, claims):
+        extra = client.userinfo(token=token)
+        if extra.get("sub") == claims["sub"]:
+            claims = {**extra, **claims}
+    return claims
 
 
 def _failed(org: Organisation, error: OAuthError):

@@ -49,6 +49,12 @@ def claim(claims: dict, name: str):
     return value
 
 
+def missing_claims(org: Organisation, claims: dict) -> bool:
+    """Tell whether a claim the organisation reads is absent from these claims."""
+    names = (org.oidc_name_claim, org.oidc_email_claim, org.oidc_role_claim, org.oidc_id_claim)
+    return any(name.strip() and claim(claims, name) is None for name in names)
+
+
 def claim_values(value) -> set[str]:
     """Return the values of a role claim: a list, or a string separated by spaces or commas."""
     if isinstance(value, str):

@@ -23,6 +23,7 @@ from authlib.integrations.flask_client import FlaskOAuth2App
 from flask import url_for
 from sqlalchemy import func, select
 
+from sip_meeting import create_app
 from sip_meeting.db import atomic, utcnow
 from sip_meeting.models import BrowserSession, Chair, Organisation
 
@@ -188,6 +189,22 @@ def test_sign_in_makes_a_chair_from_a_group(app, client, sso):
     assert chair.password_hash is None
     assert (chair.name, chair.hsa_id) == ("Karin Holm", "SE2321000016-abc1")
     assert chair.last_login_at is not None
+
+
+def test_claims_missing_from_the_id_token_come_from_userinfo(app, client, sso, monkeypatch):
+    """Some providers put groups only in the userinfo answer, not in the ID token."""
+    original = FlaskOAuth2App.parse_id_token
+
+    def without_groups(self, *args, **kwargs):
+        verified = original(self, *args, **kwargs)
+        return type(verified)({k: v for k, v in verified.items() if k not in ("groups",
+                                                                              "hsa_id")})
+
+    monkeypatch.setattr(FlaskOAuth2App, "parse_id_token", without_groups)
+    sub, claims = person(["sip-chairs"], hsa_id="SE2321000016-xyz9")
+    assert sign_in(client, sso, sub, claims).headers["Location"] == "/"
+    [chair] = accounts(app)
+    assert chair.is_chair and chair.hsa_id == "SE2321000016-xyz9"
 
 
 def test_administrator_role_from_a_group_and_roles_read_again(app, client, sso):
@@ -472,3 +489,14 @@ def test_an_organisation_without_a_provider_has_no_sign_in(app, client):
     assert client.get("/login/sso/default/callback").status_code == 404
     assert client.get("/login/sso/nobody").status_code == 404
     assert "/login/sso/" not in client.get("/login").get_data(as_text=True)
+
+
+def test_sign_in_is_rate_limited_like_the_password_login(database_url, tmp_path, provider):
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": database_url,
+                      "LOGIN_RATE_LIMIT": "2 per minute", "RATELIMIT_ENABLED": True,
+                      "INSTANCE_PATH": str(tmp_path)})
+    configure(app, provider.issuer)
+    client = app.test_client()
+    assert [client.get("/login/sso/default").status_code for _ in range(3)] == [302, 302, 429]
+    callback = "/login/sso/default/callback?state=x&code=y"
+    assert [client.get(callback).status_code for _ in range(3)] == [400, 400, 429]
