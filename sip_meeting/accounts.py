@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import abort, g
 from sqlalchemy import Select, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from .models import Chair, Meeting, Plan, PlanShare
 
@@ -20,11 +20,15 @@ def plan_access(chair_id):
     """Return the condition that a plan (Plan) is one this chair (by id) may act on.
 
     Used in queries, so that listing and checking can never disagree. It does not check
-    that the account is an active chair (see may_chair).
+    that the account is an active chair (see may_chair). `chair_id` may be a column of an
+    enclosing query on chairs (live._CHAIR): the account's row is read under an alias of
+    its own, and the share is looked up correlated to the enclosing plan and chair.
     """
-    shared = exists().where(PlanShare.plan_id == Plan.id, PlanShare.chair_id == chair_id)
-    same_org = Plan.organisation_id == select(Chair.organisation_id).where(
-        Chair.id == chair_id).scalar_subquery()
+    shared = exists().where(PlanShare.plan_id == Plan.id, PlanShare.chair_id == chair_id
+                            ).correlate_except(PlanShare)
+    account = aliased(Chair)
+    same_org = Plan.organisation_id == select(account.organisation_id).where(
+        account.id == chair_id).correlate_except(account).scalar_subquery()
     return same_org & or_(Plan.chair_id == chair_id, shared)
 
 
