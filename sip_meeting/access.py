@@ -87,11 +87,14 @@ def end_browser_session() -> BrowserSession | None:
 def require_chair():
     """Send anyone who is not a logged-in chair to the login page (a before_request hook).
 
-    An account signed in without the chair role (an administrator only) is refused.
+    An administrator without the chair role is sent to the administration pages; any other
+    account without it is refused.
     """
     if g.get("chair") is None:
         return redirect(url_for("auth.login", next=request.full_path))
     if not accounts.may_chair(g.chair):
+        if accounts.may_administer(g.chair):
+            return redirect(url_for("admin.index"))
         abort(403)
     return None
 

@@ -6,6 +6,7 @@ from flask import Flask, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from . import (
+    admin,
     auth,
     chair,
     glossary_views,
@@ -14,6 +15,8 @@ from . import (
     labels,
     oidc,
     room,
+    sharing,
+    staff_invites,
     stats_views,
     versions_views,
 )
@@ -40,6 +43,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(handover.bp)
     app.register_blueprint(versions_views.bp)
     app.register_blueprint(stats_views.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(sharing.bp)
+    app.register_blueprint(staff_invites.bp)
     labels.init_app(app)
     glossary_views.init_app(app)
     app.jinja_env.filters["when"] = format_when
