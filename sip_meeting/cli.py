@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from . import browser_sessions, revocation
+from . import admin_log, browser_sessions, revocation
 from .db import atomic, db_session
 from .demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from .extensions import socketio
@@ -25,6 +25,7 @@ from .fhir import plan_bundle_json
 from .glossary_cli import glossary
 from .handover import export_version
 from .models import Chair, Meeting
+from .org_cli import org, organisation_by_slug
 from .remind_cli import remind
 from .rules.cli import lint
 from .security import hash_password
@@ -61,19 +62,36 @@ def db_revision(message: str) -> None:
 @with_appcontext
 @click.argument("email")
 @click.option("--name", default="", help="The chair's name as participants see it.")
+@click.option("--organisation", "slug", default=None,
+              help="The organisation's short name (default: the first organisation).")
+@click.option("--admin", is_flag=True, help="Make the account an administrator too.")
+@click.option("--no-chair", is_flag=True, help="Without the chair role (with --admin).")
 @click.password_option(help="Asked for when not given.")
-def create_chair(email: str, name: str, password: str) -> None:
-    """Create a chair account that can log in and convene meetings."""
+def create_chair(email: str, name: str, slug: str | None, admin: bool, no_chair: bool,
+                 password: str) -> None:
+    """Create an account that can log in: a chair, an administrator (--admin), or both."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise click.BadParameter("not an email address", param_hint="EMAIL")
+    if no_chair and not admin:
+        raise click.BadParameter("an account without the chair role needs --admin",
+                                 param_hint="--no-chair")
     if len(password) < 10:
         raise click.BadParameter("use at least 10 characters", param_hint="password")
     with atomic() as session:
+        organisation = organisation_by_slug(session, slug)
         if session.scalar(select(Chair).where(func.lower(Chair.email) == email)):
             raise click.ClickException(f"a chair with email {email} already exists")
-        session.add(Chair(email=email, name=name, password_hash=hash_password(password)))
-    click.echo(f"Chair {email} created.")
+        chair = Chair(email=email, name=name, password_hash=hash_password(password),
+                      organisation_id=organisation.id, is_chair=not no_chair, is_admin=admin)
+        session.add(chair)
+        session.flush()
+        admin_log.record(session, None, "account_created", admin_log.account_target(chair),
+                         organisation_id=organisation.id, name=name, email=email,
+                         roles=["chair"] * chair.is_chair + ["admin"] * admin)
+    roles = " and ".join(["chair"] * chair.is_chair + ["administrator"] * admin)
+    click.echo(f"Chair {email} created." if not admin else
+               f"Account {email} created as {roles} of {organisation.slug}.")
 
 
 @click.command("set-password")
@@ -235,5 +253,5 @@ def init_app(app: Flask) -> None:
     """Register the commands on the app's command line."""
     app.cli.add_command(db_group)
     for cmd in (create_chair, set_password, demo, meetings, export, serve, lint, glossary,
-                remind, stats):
+                remind, stats, org):
         app.cli.add_command(cmd)

@@ -540,3 +540,68 @@ def test_the_audit_log_pages_fifty_at_a_time_newest_first(app, admin, query):
     second = admin.get("/admin/audit?page=2").get_data(as_text=True)
     assert second.count("<tr>") == 12 and "Plan 1<" in second and "page=3" not in second
     assert admin.get("/admin/audit?page=x").status_code == 200
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def test_organisations_are_created_and_listed_on_the_command_line(runner, query):
+    made = runner.invoke(args=["org", "create", "region-vast", "Region Väst", "--kind",
+                               "region"])
+    assert made.exit_code == 0, made.output
+    assert "create-chair EMAIL --organisation region-vast --admin" in made.output
+    again = runner.invoke(args=["org", "create", "region-vast", "Annan"])
+    assert again.exit_code != 0 and "exists" in again.output
+    for bad in ("Region Väst", "x-", "-", "a" * 41, "region_vast"):
+        result = runner.invoke(args=["org", "create", bad, "Namn"])
+        assert result.exit_code != 0 and "lower-case letters" in result.output
+    assert runner.invoke(args=["org", "create", "x", "--kind", "country"]).exit_code != 0
+    listing = runner.invoke(args=["org", "list"]).output
+    assert "default" in listing and "region-vast" in listing and "Region Väst" in listing
+    import json
+
+    rows = json.loads(runner.invoke(args=["org", "list", "--json"]).output)
+    assert [(r["slug"], r["kind"], r["password_sign_in"]) for r in rows] == \
+        [("default", "municipality", True), ("region-vast", "region", True)]
+    [event] = _events(query, "organisation_created")
+    assert event.organisation_id == rows[1]["id"] and event.detail["slug"] == "region-vast"
+
+
+PASSWORD_INPUT = "a long enough password\na long enough password\n"
+
+
+def test_create_chair_makes_an_administrator_of_a_named_organisation(app, runner, query):
+    runner.invoke(args=["org", "create", "solby", "Solby kommun"])
+    result = runner.invoke(args=["create-chair", "It@Solby.se", "--name", "Ida IT",
+                                 "--organisation", "solby", "--admin", "--no-chair"],
+                           input=PASSWORD_INPUT)
+    assert result.exit_code == 0, result.output
+    assert "administrator of solby" in result.output
+    ida = query(lambda s: s.scalar(select(Chair).where(Chair.email == "it@solby.se")))
+    assert (ida.is_admin, ida.is_chair) == (True, False)
+    assert query(lambda s: s.get(Organisation, ida.organisation_id).slug) == "solby"
+    [event] = _events(query, "account_created")
+    assert event.organisation_id == ida.organisation_id and event.detail["roles"] == ["admin"]
+    # she signs in and lands on her organisation's administration
+    http = app.test_client()
+    http.post("/login", data={"email": "it@solby.se", "password": "a long enough password"})
+    assert http.get("/").location.endswith("/admin/")
+    assert "Solby kommun" in http.get("/admin/").get_data(as_text=True)
+
+
+def test_create_chair_without_options_works_as_before(runner, query):
+    result = runner.invoke(args=["create-chair", "eva@example.se", "--name", "Eva"],
+                           input=PASSWORD_INPUT)
+    assert result.exit_code == 0 and result.output.strip().endswith("Chair eva@example.se created.")
+    eva = query(lambda s: s.scalar(select(Chair).where(Chair.email == "eva@example.se")))
+    assert (eva.organisation_id, eva.is_chair, eva.is_admin) == (1, True, False)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--no-chair"], "needs --admin"),
+    (["--organisation", "nowhere"], "no organisation has the short name nowhere"),
+])
+def test_create_chair_refuses_an_account_it_cannot_make(runner, query, args, message):
+    result = runner.invoke(args=["create-chair", "x@example.se", *args], input=PASSWORD_INPUT)
+    assert result.exit_code != 0 and message in result.output
+    assert query(lambda s: s.scalar(select(func.count(Chair.id)))) == 0
