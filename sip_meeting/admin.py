@@ -94,6 +94,9 @@ def settings():
     form = SettingsForm(obj=org)
     # The secret is write-only: it is never put in the page.
     form.oidc_client_secret.data = form.oidc_client_secret.data if form.is_submitted() else ""
+    stored = _("A client secret is stored.") if org.oidc_client_secret else \
+        _("No client secret is stored.")
+    form.oidc_client_secret.description = f"{form.oidc_client_secret.description} {stored}"
     if form.validate_on_submit() and _local_login_allowed(form, org):
         values = {name: getattr(form, name).data for name in admin_ops.SETTINGS}
         values.update({name: (values[name] or "").strip() for name in

@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,20 @@ def open_term_dialog(page):
     """Open the explanation of a marked word in the plan, as a participant does."""
     page.locator("#sec-actions button.term-btn").first.click()
     expect(page.locator("dialog.term-dialog .term-explanation")).to_be_visible()
+
+
+ADMIN_EMAIL, ADMIN_PASSWORD = "it@sip-meeting.example", "admin-losenord-2026"
+
+
+def open_invitation(page):
+    """Invite someone as the administrator, then open the link as the invited person would."""
+    lang = page.locator("html").get_attribute("lang")
+    page.locator("#name").fill("Maja Lind")
+    page.locator("#email").fill(f"maja.{lang}.{uuid.uuid4().hex[:8]}@kommun.example")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    page.goto(page.locator(".join-url code").inner_text())
+    expect(page.locator("main form")).to_be_visible()
 
 
 # name: (who visits, address, viewport, what shows that the page has settled, what they do)
@@ -83,6 +98,21 @@ PAGES = {
     "child": ("child", f"/m/{ALVA_MEETING}", PHONE, ".simple-layout .simple-actions"),
     "family": ("Maria Lind", f"/m/{NILS_FIRST}/plan", PHONE, "main h1"),
     "bad_link": ("nobody", "/j/no-such-link", PHONE, "main h1"),
+    "plan_shared": ("chair", f"/plans/{NILS_PLAN}", PHONE, "#sharing"),
+    "admin": ("admin", "/admin/", DESKTOP, "main h1"),
+    "admin_settings": ("admin", "/admin/settings", DESKTOP, "main form"),
+    "admin_settings_errors": ("admin", "/admin/settings", DESKTOP, "main form",
+                              lambda page: (page.locator("#retention_months").fill("0"),
+                                            submit_empty(page))),
+    "admin_accounts": ("admin", "/admin/accounts", DESKTOP, "main form"),
+    "admin_accounts_errors": ("admin", "/admin/accounts", DESKTOP, "main form", submit_empty),
+    "admin_account": ("admin", "/admin/accounts/1", DESKTOP, "main h1"),
+    "admin_deactivate": ("admin", "/admin/accounts/1/deactivate", DESKTOP, "main h1"),
+    "admin_plans": ("admin", "/admin/plans", DESKTOP, "main h1"),
+    "admin_plan": ("admin", f"/admin/plans/{ALVA_PLAN}", DESKTOP, "main h1"),
+    "admin_audit": ("admin", "/admin/audit", DESKTOP, "main h1"),
+    "staff_invitation": ("admin", "/admin/accounts", PHONE, "main form", open_invitation),
+    "staff_invitation_gone": ("nobody", "/invite/no-such-invitation", PHONE, "main h1"),
 }
 CASES = [(lang, name) for lang in LANGS for name in PAGES]
 
@@ -103,6 +133,10 @@ def room(tmp_path_factory):
     """Start the seeded server and put the meeting where the live pages are to be seen."""
     server = LiveServer(tmp_path_factory.mktemp("axe") / "instance")
     seed_room(server, child=True, second_version=True, waiting=("Leila Nasser",))
+    server.command("create-chair", ADMIN_EMAIL, "--name", "Ida IT", "--admin", "--no-chair",
+                   "--password", ADMIN_PASSWORD)
+    server.command("create-chair", "karl@sip-meeting.example", "--name", "Karl Berg",
+                   "--password", ADMIN_PASSWORD)  # a colleague to share plans with
     output = server.command("demo", "--base-url", server.url)
     links = dict(re.findall(r"(?:Join|Family) link for (.+?): (\S+)", output))
     links["child"] = f"{server.url}/j/{CHILD_TOKEN}"
@@ -135,10 +169,11 @@ def visitor(state, who: str, lang: str):
     context = state["browser"].new_context(locale="sv-SE", viewport=DESKTOP, bypass_csp=True)
     context.set_default_timeout(10_000)
     page = context.new_page()
-    if who == "chair":
+    if who in ("chair", "admin"):
         page.goto(f"{server.url}/login")
-        page.get_by_label("E-post").fill(server.chair_email)
-        page.get_by_label("Lösenord").fill(server.chair_password)
+        page.get_by_label("E-post").fill(server.chair_email if who == "chair" else ADMIN_EMAIL)
+        page.get_by_label("Lösenord").fill(server.chair_password if who == "chair" else
+                                           ADMIN_PASSWORD)
         with page.expect_navigation():
             page.locator("main").get_by_role("button", name="Logga in").click()
     elif who == "nobody":
