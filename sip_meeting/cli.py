@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from . import admin_log, browser_sessions, revocation
+from . import admin_log, browser_sessions, retention, revocation
 from .db import atomic, db_session
 from .demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from .extensions import socketio
@@ -26,6 +26,7 @@ from .glossary_cli import glossary
 from .handover import export_version
 from .models import Chair, Meeting
 from .org_cli import org, organisation_by_slug
+from .purge_cli import purge
 from .remind_cli import remind
 from .rules.cli import lint
 from .security import hash_password
@@ -174,11 +175,17 @@ def export(meeting_id: int, fmt: str, output: str, lang: str) -> None:
     if meeting.status != "closed" or version is None:
         raise click.ClickException(
             f"meeting {meeting_id} is not closed; only a closed meeting's plan can be exported")
+    if meeting.plan.purged_at is not None:
+        raise click.ClickException(
+            f"the personal data of plan {meeting.plan_id} has been purged; nothing to export")
     if fmt == "fhir":
         data = plan_bundle_json(version.snapshot, lang, current_app.config.get("PUBLIC_URL") or "")
     else:
         data = export_version(version.snapshot, fmt, lang)
     Path(output).write_bytes(data)
+    if fmt in retention.RECORD_FORMATS:  # written for the records: the purge may now go ahead
+        with atomic() as session:
+            retention.mark_exported(session, version.id)
     click.echo(f"Wrote version {version.number} of the plan to {output} ({len(data)} bytes).")
 
 
@@ -253,5 +260,5 @@ def init_app(app: Flask) -> None:
     """Register the commands on the app's command line."""
     app.cli.add_command(db_group)
     for cmd in (create_chair, set_password, demo, meetings, export, serve, lint, glossary,
-                remind, stats, org):
+                remind, stats, org, purge):
         app.cli.add_command(cmd)

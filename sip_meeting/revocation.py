@@ -33,6 +33,8 @@ REASONS = {
     "signed_out": ("revoked", lambda: _(
         "This device is not signed in to the meeting any more. Open the personal link from "
         "your invitation again, or ask the chair for a new one.")),
+    "purged": ("revoked", lambda: _(
+        "This plan's personal data has been deleted, so the meeting can no longer be opened.")),
     "logged_out": ("logged_out", lambda: _(
         "You are logged out in this browser. Log in again to continue.")),
     "password_changed": ("logged_out", lambda: _(

@@ -190,6 +190,35 @@ def _conditional(text: str, rules: Rules) -> bool:
     return any(s.rule == "conditional" for s in find_spans(text or "", rules.detector))
 
 
+# A purged version (retention.purge_plan) keeps no action's words; each of its actions says
+# instead whether its words held a condition at the close and during the meeting.
+CONDITIONAL_AT_CLOSE, CONDITIONAL_DURING = "conditional_at_close", "conditional_during_meeting"
+
+
+def condition_facts(session: Session, version: PlanVersion, rules: Rules
+                    ) -> dict[Any, dict[str, bool]]:
+    """What the conditions table reads from a version's words, as flags by action id."""
+    actions = (version.snapshot or {}).get("actions") or []
+    during = _texts_during(session, [version.meeting_id]) if version.meeting_id else {}
+    return {a.get("id"): {
+        CONDITIONAL_AT_CLOSE: _conditional_at_close(a, rules),
+        CONDITIONAL_DURING: _conditional_during(a, during.get((version.meeting_id, a.get("id")),
+                                                              []), rules)}
+        for a in actions}
+
+
+def _conditional_at_close(action: dict[str, Any], rules: Rules) -> bool:
+    if CONDITIONAL_AT_CLOSE in action:
+        return bool(action[CONDITIONAL_AT_CLOSE])
+    return any(_conditional(action.get(name) or "", rules) for name in ("what", "when_note"))
+
+
+def _conditional_during(action: dict[str, Any], texts: list[str], rules: Rules) -> bool:
+    if CONDITIONAL_DURING in action:
+        return bool(action[CONDITIONAL_DURING])
+    return any(_conditional(t, rules) for t in texts)
+
+
 def _texts_during(session: Session, meeting_ids: list[int]) -> dict[tuple[int, int], list[str]]:
     """Every text an action's `what` and `when_note` held during each meeting (audit trail)."""
     texts: dict[tuple[int, int], list[str]] = defaultdict(list)
@@ -320,10 +349,9 @@ def _conditions(session: Session, held: list[_Held], rules: Rules) -> Table:
         overrides = {(o.get("rule"), o.get("item_id")) for o in h.version.snapshot.get(
             "overrides") or []}
         for action in _new_actions(h):
-            final = [action.get("what") or "", action.get("when_note") or ""]
-            now = any(_conditional(t, rules) for t in final)
-            before = any(_conditional(t, rules)
-                         for t in during.get((h.meeting.id, action.get("id")), []))
+            now = _conditional_at_close(action, rules)
+            before = _conditional_during(action, during.get((h.meeting.id, action.get("id")),
+                                                            []), rules)
             if not (now or before):
                 continue
             found["flagged"] += 1
