@@ -34,6 +34,7 @@ from .labels import version_file_name
 from .live import Actor, LiveError, apply
 from .live_messages import error_message
 from .models import FAMILY_ROLES, Meeting, Participant, PlanVersion
+from .retention import mark_exported
 from .versions import family_does, family_tasks, meeting_version
 
 bp = Blueprint("handover", __name__)
@@ -171,7 +172,27 @@ def chair_docx(meeting_id: int):
     with force_locale(current_language()):
         data = build_docx(version.snapshot, current_language())
         name = version_file_name(version.snapshot, "plan")
+    _exported(version)
     return _download(data, DOCX, name)
+
+
+@bp.get("/meetings/<int:meeting_id>/plan.json")
+def chair_json(meeting_id: int):
+    """Download the closed meeting's plan version as JSON (docs/plan-version.schema.json)."""
+    if g.get("chair") is None:
+        abort(404)
+    _, version = _chair_version(meeting_id)
+    name = version_file_name(version.snapshot, "plan").rsplit(".", 1)[0] + ".json"
+    _exported(version)
+    return _download(export_version(version.snapshot, "json", current_language()),
+                     "application/json", name)
+
+
+def _exported(version: PlanVersion) -> None:
+    """Record that a chair took the version for the organisation's records (retention)."""
+    if version.exported_at is None:
+        with atomic() as session:
+            mark_exported(session, version.id)
 
 
 @bp.get("/meetings/<int:meeting_id>/plan.fhir.json")
@@ -185,4 +206,5 @@ def chair_fhir(meeting_id: int):
     _, version = _chair_version(meeting_id)
     lang = current_language()
     data = plan_bundle_json(version.snapshot, lang, current_app.config.get("PUBLIC_URL") or "")
+    _exported(version)
     return _download(data, FHIR_MIMETYPE, bundle_file_name(version.snapshot, lang))

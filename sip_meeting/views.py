@@ -14,6 +14,7 @@ from . import (
     invitations,
     labels,
     oidc,
+    retention_views,
     room,
     sharing,
     staff_invites,
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(handover.bp)
     app.register_blueprint(versions_views.bp)
     app.register_blueprint(stats_views.bp)
+    app.register_blueprint(retention_views.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(sharing.bp)
     app.register_blueprint(staff_invites.bp)
