@@ -527,7 +527,55 @@ OM_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), OM_CASES)
+# Conditions read from clause structure, each beside the nearest sentence that is no condition:
+# (text, expected conditional and hedge spans).
+STRUCTURE_CASES = [
+    # An opening "Om" clause with no comma: its own infinitive after a modal is not the main
+    # clause's verb of judging, which would make the clause its subject ("whether").
+    ("Om ärendet ska utredas kallar handläggaren till ett möte.", [("conditional", "Om")]),
+    ("Om ärendet ska utredas avgörs av nämnden.", []),
+    # A verb-first condition with no comma: a possessive starts its subject, and the main
+    # clause's subject may open with a weak adjective before a definite noun.
+    ("Har ditt barn en diagnos kan ni söka bidrag.", [("conditional", "Har")]),
+    ("Har ditt barn en diagnos?", []),
+    ("Har ditt barn fått en plan", []),
+    ("Är du orolig för ditt barn är första steget att ringa skolan.", [("conditional", "Är")]),
+    ("Är du orolig för ditt barn?", []),
+    # A subject-only pronoun after "om" opens a clause: after a noun of a task or of
+    # cooperation it is a condition; a noun of asking or deciding takes it as "whether", and
+    # a noun phrase after "om" stays "about".
+    ("Assistenten får ersättning under uppdraget om du visar kvitto.", [("conditional", "om")]),
+    ("Skolan ställde frågan om hen vill gå kvar.", []),
+    ("Nämnden fattar beslut om assistans.", []),
+    ("Handläggaren tar emot ansökan om korttidsvistelse.", []),
+    ("Vi blev tipsade om det.", []),
+    ("Mentorn ska ta reda på om hon vill vara med.", []),
+    # A supine with "har" left out after a pronoun subject and "inte"; an article before an
+    # adverb in "-t" is no subject.
+    ("Skolan lämnar inte ut journalen om du inte godkänt det.", [("conditional", "om")]),
+    ("Stödet hade behövts om det inte funnits en assistent.", [("conditional", "om")]),
+    ("Mentorn ringer hem om det mest akuta.", []),
+    # A slash joins two alternatives for one subject.
+    ("Om barnet/den unge behöver stöd kallar skolan till möte.", [("conditional", "Om")]),
+    ("Information om barnet/den unge finns i journalen.", []),
+    # A lead-in that ends in "om" before a list; after a verb or a noun of topic the "om" is a
+    # particle or "about".
+    ("Du kan få bidrag om", [("conditional", "om")]),
+    ("Här kan du läsa om", []),
+    ("Planen ska skrivas om", []),
+    # "vore" is a finite verb: the "om" after it is no part of a subject.
+    ("Det vore bra om skolan ringer hem.", [("conditional", "om")]),
+    ("Det vore bra med ett samtal om skolgången.", []),
+    # A number between a noun and "om" names the noun: "artikel 28 om" is "about".
+    ("Utifrån kapitel 5 om stöd i skolan menar rektor att hen har rätt till stöd.", []),
+    ("Mentorn ringer 112 om barnet får svårt att andas.", [("conditional", "om")]),
+    # "och om" joined to an indirect question asks whether too.
+    ("Vi går igenom vilket stöd som finns och om skolan kan vara med.", []),
+    ("Mentor ringer hem och om hen är sjuk hämtar pappa hen.", [("conditional", "om")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), OM_CASES + STRUCTURE_CASES)
 def test_om_rules(rules, text, expected):
     findings = lint_text(text, rules, "sv")
     assert [(f.rule, f.phrase) for f in findings if f.rule in ("conditional", "hedge")] == expected

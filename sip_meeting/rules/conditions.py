@@ -65,6 +65,18 @@ _AFTER_OBJECT = frozenset({"före", "efter", "innan", "senast", "i", "på", "und
 _GOVERNING_PREPOSITIONS = frozenset({
     "på", "över", "kring", "angående", "rörande", "beträffande", "gällande"})
 _PARTICLE_PREPOSITIONS = frozenset({"till", "med", "av", "i", "från", "mot", "vid"})
+_POSSESSIVES = frozenset({"min", "mitt", "mina", "din", "ditt", "dina", "hans", "hennes", "hens",
+                          "vår", "vårt", "våra", "er", "ert", "era", "deras"})
+# Nouns and adjectives of asking, judging, deciding and knowing (by their stems): a clause
+# after them asks whether ("frågan om hen ska gå kvar", "medveten om du ...").
+_WHETHER_NOUNS = (
+    "fråg", "bedöm", "pröv", "utred", "undersök", "kontroll", "kartlägg", "utvärder", "beslut",
+    "besked", "ställning", "val", "osäker", "säker", "oklar", "ovisshet", "tvivel", "tveksam",
+    "vetskap", "kunskap", "kännedom", "medvet", "insikt", "information", "uppgift", "diskussion",
+    "samtal", "dialog", "överlägg", "resonemang", "funder", "tanke", "uppfattning", "åsikt",
+    "tvist", "oenig", "enig", "samsyn", "ense", "oense")
+# Words that open an indirect question after a verb: "går igenom vilket stöd som finns".
+_QUESTION_WORDS = frozenset({"vad", "vem", "vilka", "vilket", "vilken", "hur", "varför"})
 
 
 def find_spans(text: str, det: Detector) -> list[Span]:
@@ -110,13 +122,16 @@ def _resolve(hedges: list[Span], found: list[Span]) -> list[Span]:
 
 
 def _before(toks: list[Tok], first: int, limit: int = 4) -> list[str]:
-    # A parenthesis is skipped: "lagen (1993:387) om stöd" reads as "lagen om stöd".
+    # A parenthesis is skipped: "lagen (1993:387) om stöd" reads as "lagen om stöd", and so is
+    # a number right before "om".
     words: list[str] = []
     k = first - 1
     while k >= 0 and len(words) < limit:
         tok = toks[k]
         if tok.text == ")":
             k = _opening(toks, k)
+        elif k == first - 1 and tok.low.isdigit():
+            pass  # a number names its noun: "artikel 28 om utbildning" reads as "artikel om"
         elif not tok.is_word or tok.low in _CONJUNCTIONS:
             break
         else:
@@ -183,11 +198,18 @@ def _judged(toks: list[Tok], first: int, rules: MatchRules, g: Grammar, swedish:
 
 
 def _om_condition(toks: list[Tok], first: int, last: int, det: Detector) -> bool:
-    if last + 1 < len(toks) and toks[last + 1].text == ":" and first > 0:
-        # "Du kan få korttidsvistelse om:" and a list of conditions.
-        return not det.om_rules.after_word.fullmatch(toks[first - 1].low)
+    if first > 0 and (last + 1 == len(toks) or toks[last + 1].text == ":"):
+        # A lead-in that ends in "om" before a list of conditions, with or without a colon:
+        # "Du kan få korttidsvistelse om:", "Du kan få omvårdnadsbidrag om". After a word that
+        # takes "om" as "about" the list is of topics: "Patienten ska få information om:".
+        # Without a colon, "om" after a verb is its particle: "Planen ska skrivas om".
+        prev = toks[first - 1]
+        particle = last + 1 == len(toks) and (
+            _verb_like(prev, det.grammar) or prev.low.endswith(("at", "it", "tt")))
+        return not particle and not det.om_rules.after_word.fullmatch(prev.low)
     if (_excluded(det.om_rules, _before(toks, first), _after(toks, last))
-            and not _condition_after_noun(toks, first, last, det.grammar)):
+            and not _condition_after_noun(toks, first, last, det.grammar)
+            and not _clause_after_topic_noun(toks, first, det)):
         return False
     if _judged(toks, first, det.om_rules, det.grammar, swedish=True):
         return False
@@ -233,6 +255,24 @@ def _condition_after_noun(toks: list[Tok], first: int, last: int, g: Grammar) ->
     return len(rest) == 2 and rest[0] in ("är", "blir", "var", "blev") and closes
 
 
+def _clause_after_topic_noun(toks: list[Tok], first: int, det: Detector) -> bool:
+    """Tell whether a clause after a noun of topic is a condition: "under uppdraget om du ...".
+
+    "om" before a subject-only pronoun ("du", "man", "hen") opens a clause, never a noun
+    phrase, so it cannot be "about". After a noun that names a text, a task or a form of
+    work ("uppdraget", "samverkan") that clause is a condition; only nouns of asking, judging
+    and knowing take a clause as "whether" ("frågan om hen ska gå kvar").
+    """
+    if first == 0 or first + 1 >= len(toks):
+        return False
+    noun, subject = toks[first - 1], toks[first + 1].low
+    w = noun.low
+    return (subject in _NOMINATIVE | {"hen"} and noun.is_word and noun.text.islower()
+            and bool(det.om_rules.after_word.fullmatch(w))
+            and (_definite_noun(noun) or (len(w) >= 6 and w.endswith("an")))
+            and not _verb_like(noun, det.grammar) and not w.startswith(_WHETHER_NOUNS))
+
+
 def _noun_ending(w: str) -> bool:
     # The verbs of judging share their stems with nouns: "utreder", "utredningen".
     return w.endswith(("ning", "ningen", "ningar", "ningarna", "en", "et", "na", "else", "elsen"))
@@ -266,6 +306,12 @@ def _sv_clause_verb(toks: list[Tok], start: int, det: Detector) -> int | None:
             k += 1  # "om regionen och/eller kommunen bedömer": one conjunction
             limit += 2
             continue
+        if (tok.text == "/" and prev.is_word and k + 1 < len(toks) and toks[k + 1].is_word
+                and toks[k + 1].start == tok.end and prev.end == tok.start):
+            # A slash between two words offers alternatives for one subject: "om barnet/den
+            # unge missbrukar", "om han/hon vill". The search goes on after the second.
+            limit += 2
+            continue
         if not tok.is_word:
             return None
         if _genitive(prev):
@@ -297,9 +343,26 @@ def _clear_verb(tok: Tok, g: Grammar) -> bool:
 def _supine_after_subject(toks: list[Tok], k: int, start: int, g: Grammar) -> bool:
     # A subordinate clause may drop "har": "om företaget på eget initiativ kontaktat dig".
     w = toks[k].low
+    if _supine_after_pronoun(toks, k, start, g):
+        return True
     if len(w) < 5 or not w.isalpha() or not w.endswith(("at", "it", "tt")) or w in g.sv_not_verbs:
         return False
     return k > start and toks[k - 1].low not in g.sv_prepositions and toks[k - 1].low != "ett"
+
+
+def _supine_after_pronoun(toks: list[Tok], k: int, start: int, g: Grammar) -> bool:
+    # After a pronoun subject and its sentence adverbs, a word in "-t" (or "-ts") is a supine
+    # with "har" left out, whatever its stem: "om du inte godkänt det", "om det inte haft
+    # sin ...", "om det inte funnits".
+    # "det", "den" and "de" may be articles ("om det mest lämpliga"), so they count only with
+    # an adverb after them, which an article never has.
+    w, subject = toks[k].low, toks[start].low
+    between = [t.low for t in toks[start + 1:k]]
+    if (len(w) < 4 or not w.isalpha() or not w.endswith(("t", "ts")) or w in g.sv_not_verbs
+            or w in _SENTENCE_ADVERBS or subject not in _PRONOUNS
+            or not all(b in _SENTENCE_ADVERBS for b in between)):
+        return False
+    return subject in _NOMINATIVE or subject == "hen" or bool(between)
 
 
 def _verb_after_subject(tok: Tok, prev: Tok, g: Grammar) -> bool:
@@ -457,6 +520,8 @@ def _subject_clause(toks: list[Tok], first: int, verb: int, det: Detector) -> bo
         tok, nxt = toks[k], toks[k + 1]
         if not tok.is_word:
             return False
+        if toks[k - 1].low in _MODALS and k - 1 == verb:
+            continue  # the clause's own infinitive: "Om klagomålet ska utredas har IVO ..."
         if det.om_rules.after_verb.fullmatch(tok.low):
             return nxt.is_word and not sv_subject(nxt, g) and nxt.low not in _PRONOUNS
         if sv_finite(tok, g):
@@ -504,6 +569,12 @@ def _coordinated_with_governed(toks: list[Tok], first: int, det: Detector) -> bo
             return False
         if toks[j].low == "om":
             return _excluded(det.om_rules, _before(toks, j), _after(toks, j))
+        if toks[j].text == ",":
+            return False
+        if toks[j].low in _QUESTION_WORDS and j > 0 and toks[j - 1].is_word:
+            # An indirect question joined to it: "går igenom vilket stöd som finns och om
+            # förskolan kan vara involverad" asks whether too.
+            return True
     return False
 
 
@@ -578,11 +649,24 @@ def _sv_verb_first(toks: list[Tok], c: int, end: int, det: Detector) -> bool:
     if _reporting(toks, c):
         return False
     subject = c + 2 if toks[c + 1].low == "inte" else c + 1
-    if subject >= end or not _verb_first_subject(toks[c], toks[subject], g):
+    if subject >= end:
+        return False
+    rest = subject + 1
+    if _possessive_subject(toks, subject, end, g):
+        rest += 1  # "Har ditt barn en långvarig sjukdom kan ...": a possessive and its noun
+    elif not _verb_first_subject(toks[c], toks[subject], g):
         return False
     if not initial and _after_subordinate(toks, c, g.sv_subordinators):
         return False  # the main clause after "Om ..., " also starts with its verb
-    return _main_clause_follows(toks, subject + 1, end, det)
+    return _main_clause_follows(toks, rest, end, det)
+
+
+def _possessive_subject(toks: list[Tok], k: int, end: int, g: Grammar) -> bool:
+    # A possessive before a noun starts a subject: "Har ditt barn ...", "Behöver er familj ...".
+    nxt = toks[k + 1] if k + 1 < end else None
+    return (toks[k].low in _POSSESSIVES and nxt is not None and nxt.is_word
+            and nxt.text.islower() and nxt.low.isalpha() and not sv_finite(nxt, g)
+            and nxt.low not in g.sv_prepositions)
 
 
 def _reporting(toks: list[Tok], c: int) -> bool:
@@ -632,9 +716,22 @@ def _main_clause_follows(toks: list[Tok], start: int, end: int, det: Detector) -
             return True  # "Vill du veta mer, se ...": the main clause bids
         if not tok.is_word or not (sv_finite(tok, g) or _passive_before_subject(toks, j, end, g)):
             continue
-        nxt = toks[j + 1] if j + 1 < end else None
-        # The main clause's subject may be indefinite: "... ska en anmälan göras".
-        if prev.text == "," or (prev.low not in _NOT_MAIN and nxt is not None
-                                and (sv_subject(nxt, g) or nxt.low in ("en", "ett"))):
+        if prev.text == "," or (prev.low not in _NOT_MAIN and _subject_starts(toks, j + 1, end, g)):
             return True
     return False
+
+
+def _subject_starts(toks: list[Tok], k: int, end: int, g: Grammar) -> bool:
+    """Tell whether a subject starts at k, after a main clause's verb.
+
+    It may be indefinite ("... ska en anmälan göras"), open with a possessive ("... kan ditt
+    barn få") or with a weak adjective before a definite noun ("... är första steget att").
+    """
+    if k >= end:
+        return False
+    tok = toks[k]
+    if sv_subject(tok, g) or tok.low in ("en", "ett") or _possessive_subject(toks, k, end, g):
+        return True
+    nxt = toks[k + 1] if k + 1 < end else None
+    return (tok.text.islower() and tok.low.isalpha() and tok.low.endswith("a")
+            and nxt is not None and _definite_noun(nxt))
