@@ -38,7 +38,7 @@ from .fields import InvalidValue, field_for
 from .live_limits import SocketBudget, payload_problem, room_for_socket
 from .live_messages import error_message
 from .mailer import email_plan_later
-from .models import Chair, Meeting, Operation, Participant
+from .models import Chair, Meeting, Operation, Participant, Plan
 from .snapshot import lobby_snapshot, snapshot
 
 MAX_CATCH_UP = 500
@@ -246,12 +246,15 @@ class LiveNamespace(Namespace):
         """Return which of these sockets lost access since connecting, with the reason.
 
         A participant's link must still be the one the socket came with; the browser session
-        that opened a socket must still count (not logged out, not expired).
+        that opened a socket must still count (not logged out, not expired); a chair must
+        still be an active chair who may act on the meeting's plan (accounts.py).
         """
         signed_in = browser_sessions.valid_ids(db_session(), {
             c.browser_session_id for c in conns.values() if c.browser_session_id is not None})
         links = valid_token_hashes(c.participant_id for c in conns.values()
                                    if c.participant_id is not None)
+        chairing = self._still_chairing({(c.chair_id, c.meeting_id) for c in conns.values()
+                                         if c.chair_id is not None})
         lost = {}
         for sid, conn in conns.items():
             if conn.browser_session_id is not None and conn.browser_session_id not in signed_in:
@@ -259,7 +262,21 @@ class LiveNamespace(Namespace):
             elif conn.participant_id is not None and links.get(conn.participant_id) != \
                     conn.token_hash:
                 lost[sid] = "signed_out"
+            elif conn.chair_id is not None and (conn.chair_id, conn.meeting_id) not in chairing:
+                lost[sid] = "removed"
         return lost
+
+    @staticmethod
+    def _still_chairing(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+        """Return which (chair, meeting) pairs may still act on the meeting's plan, in one query."""
+        if not pairs:
+            return set()
+        rows = db_session().execute(
+            select(Chair.id, Meeting.id).join(Plan, Plan.id == Meeting.plan_id).where(
+                Chair.id.in_({c for c, _m in pairs}), Meeting.id.in_({m for _c, m in pairs}),
+                Chair.deactivated_at.is_(None), Chair.is_chair,
+                accounts.plan_access(Chair.id))).all()
+        return pairs & {tuple(row) for row in rows}
 
     def close_lost_sockets(self) -> int:
         """Close this process's sockets that lost access; return how many.
