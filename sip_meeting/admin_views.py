@@ -109,9 +109,12 @@ def plan_rows(session: Session, organisation_id: int, page: int, size: int,
     rows = [PlanRow(pid, people[cid], count, last, closed is not None, purged is not None)
             for pid, cid, closed, purged, count, last in found[:size]]
     by_id = {row.id: row for row in rows}
+    # Only the organisation's own chairs: a share with anyone else gives nothing
+    # (accounts.plan_access), and another organisation's account is not shown here.
     for share_id, pid, cid in session.execute(
             select(PlanShare.id, PlanShare.plan_id, PlanShare.chair_id)
-            .where(PlanShare.plan_id.in_(by_id)).order_by(PlanShare.id)):
+            .where(PlanShare.plan_id.in_(by_id), PlanShare.chair_id.in_(people))
+            .order_by(PlanShare.id)):
         by_id[pid].shared_with.append((share_id, people[cid]))
     return rows, len(found) > size
 

@@ -35,7 +35,11 @@ def _own_plan(plan_id: int) -> Plan:
 def plan_sharing(plan: Plan) -> dict[str, Any]:
     """Return what the plan page's sharing part shows: the shares, and the form if allowed."""
     session = db_session()
-    shares = [(share, session.get(Chair, share.chair_id)) for share in plan.shares]
+    # Only colleagues of the plan's organisation: a share with anyone else gives nothing
+    # (accounts.plan_access), and another organisation's account is not shown here.
+    shares = [(share, colleague) for share in plan.shares
+              if (colleague := session.get(Chair, share.chair_id)).organisation_id
+              == plan.organisation_id]
     manage = g.get("chair") is not None and plan.chair_id == g.chair.id
     return {"shares": shares, "manage": manage, "confirm": ConfirmForm(),
             "form": admin_views.plan_forms(session, plan)["share_form"] if manage else None}
