@@ -13,10 +13,12 @@ from typing import Any
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
-from . import admin_log, retention
+from . import admin_log, retention, revocation
 from .annotations import rules
 from .db import atomic, db_session
+from .models import LiveConnection, Participant
 
 log = logging.getLogger(__name__)
 # The verdicts a run lists one plan a line; the others are only counted.
@@ -47,6 +49,21 @@ def _line(a: retention.Assessment, organisation: str, purged: bool | None) -> di
             "purged_by_policy": a.by_policy, "purged": bool(purged), "why": _why(a, purged)}
 
 
+def end_plan_sockets(meeting_ids: list[int]) -> int:
+    """Close every live connection still open in these meetings; return how many there were."""
+    if not meeting_ids:
+        return 0
+    rows = db_session().execute(
+        select(LiveConnection.sid, Participant.language)
+        .outerjoin(Participant, Participant.id == LiveConnection.participant_id)
+        .where(LiveConnection.meeting_id.in_(meeting_ids))).all()
+    by_language: dict[str | None, list[str]] = {}
+    for sid, language in rows:
+        by_language.setdefault(language, []).append(sid)
+    return sum(revocation.end_sockets(sids, "purged", language)
+               for language, sids in by_language.items())
+
+
 def _purge_one(a: retention.Assessment, organisation_id: int, day: date) -> bool:
     """Purge one plan in a transaction of its own; tell whether it was purged."""
     with atomic() as session:
@@ -57,7 +74,7 @@ def _purge_one(a: retention.Assessment, organisation_id: int, day: date) -> bool
                          organisation_id=organisation_id, day=day.isoformat(),
                          versions_never_exported=list(verdict.unexported))
         meetings = retention.plan_meeting_ids(session, a.plan_id)
-    retention.end_plan_sockets(meetings)
+    end_plan_sockets(meetings)
     return True
 
 

@@ -33,16 +33,13 @@ from sqlalchemy import delete, null, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from . import fields as F
-from . import revocation
-from .db import db_session, utcnow
+from .db import utcnow
 from .models import (
     AuditEvent,
     Delivery,
-    LiveConnection,
     Meeting,
     Operation,
     Organisation,
-    Participant,
     Plan,
     PlanVersion,
     ReminderSent,
@@ -363,21 +360,6 @@ def purge_plan(session: Session, plan_id: int, today: date, rules: Rules) -> Ass
     session.flush()
     log.info("purged the personal data of plan %s", plan.id)
     return verdict
-
-
-def end_plan_sockets(meeting_ids: list[int]) -> int:
-    """Close every live connection still open in these meetings; return how many there were."""
-    if not meeting_ids:
-        return 0
-    rows = db_session().execute(
-        select(LiveConnection.sid, Participant.language)
-        .outerjoin(Participant, Participant.id == LiveConnection.participant_id)
-        .where(LiveConnection.meeting_id.in_(meeting_ids))).all()
-    by_language: dict[str | None, list[str]] = {}
-    for sid, language in rows:
-        by_language.setdefault(language, []).append(sid)
-    return sum(revocation.end_sockets(sids, "purged", language)
-               for language, sids in by_language.items())
 
 
 def plan_meeting_ids(session: Session, plan_id: int) -> list[int]:
