@@ -803,3 +803,47 @@ def test_a_colleague_who_loses_the_plan_is_refused_then_disconnected(world, chan
     finally:
         _close(colleague)
         _close(owner)
+
+
+# -- an object of one's own reached through an id of the other organisation ------------------
+
+# The ids inside an address or a form that name a second object (a participant, a delivery, a
+# share, a colleague): replaced by organisation B's, the route must find nothing.
+NESTED = ("waiting", "participant", "participant_c", "teacher_c", "delivery", "share",
+          "unshared_id", "colleague_id", "deactivated_id", "invited_id", "owner_id")
+ALLOWED_ACTOR = {CHAIR_OF_PLAN: "owner", CHAIR_FILE: "owner", OWNER_OF_PLAN: "owner",
+                 ADMIN_OF_ORG: "admin"}
+
+
+def _with_other_ids(text: str) -> str:
+    for name in NESTED:
+        text = text.replace(f"{{{name}}}", f"{{b_{name}}}")
+    return text
+
+
+NESTED_CASES = [
+    pytest.param(endpoint, method, id=f"{endpoint}-{method}")
+    for (endpoint, method), route in ROUTES.items()
+    if route.who in ALLOWED_ACTOR and (
+        _with_other_ids(route.path) != route.path
+        or any(_with_other_ids(str(v)) != str(v) for v in route.data.values()))]
+
+
+@pytest.mark.parametrize("endpoint,method", NESTED_CASES)
+def test_a_second_id_of_the_other_organisation_is_refused(world, endpoint, method):
+    """The plan's own chair or administrator, naming B's participant, share or colleague."""
+    route = ROUTES[(endpoint, method)]
+    world.reset()
+    path = _with_other_ids(route.path)
+    data = {k: _with_other_ids(v) for k, v in route.data.items()}
+    response = world.client(ALLOWED_ACTOR[route.who]).open(
+        path.format(**world.ids), method=method, data=_fill(data, world.ids))
+    after = world.dump()
+    changed = [t for t in after if after[t] != world.seed_rows[t]]
+    assert not changed, f"{endpoint} changed {changed}"
+    if path != route.path:  # in the address: not found
+        assert response.status_code == 404
+    else:  # in a form: the choice is not offered, nothing is done
+        assert response.status_code in (302, 400), response.status_code
+    for mark in OTHER_ORG_MARKS["a"]:
+        assert mark not in response.get_data(as_text=True)
