@@ -31,7 +31,7 @@ import pytest
 from conftest import _CHAIR_HASH, CHAIR_PASSWORD, LiveClient, _truncate_pg
 from sqlalchemy import delete, insert, select
 
-from sip_meeting import create_app, planning
+from sip_meeting import create_app, planning, retention
 from sip_meeting.db import Base, atomic, utcnow
 from sip_meeting.events import LiveNamespace
 from sip_meeting.glossary_views import get_glossary
@@ -42,6 +42,8 @@ from sip_meeting.models import (
     Delivery,
     Goal,
     Organisation,
+    Participant,
+    Plan,
     PlanShare,
     TermRequest,
 )
@@ -408,6 +410,11 @@ class World:
         self._sign_in()
         with self.app.app_context(), atomic() as s:
             s.get(Chair, self.ids["deactivated_id"]).deactivated_at = utcnow()
+            # what the purge leaves of a plan (retention.purge_plan): the hash of the link
+            # stays, revoked, so that the link can say the plan was purged
+            gone = s.get(Plan, self.ids["gone_plan"])
+            gone.purged_at, gone.child_name = utcnow(), retention.MARKER
+            s.get(Participant, self.ids["gone_person"]).token_revoked_at = utcnow()
         self.seed_rows = self.dump()
 
     def _organisation(self, s, org: Organisation, key: str, child: str) -> dict[str, Any]:
@@ -464,6 +471,18 @@ class World:
                              position=3, principal="family")
         request = TermRequest(meeting_id=meeting.id, word="LSS")
         s.add_all([goal, action2, conditional, request])
+        # a second plan of the owner, shared alike, whose personal data the purge removes once
+        # the participant has opened its link (World.seed)
+        gone = planning.create_plan(s, owner, "Signe")
+        s.add(PlanShare(plan_id=gone.id, chair_id=colleague.id, shared_by_id=owner.id))
+        gone_meeting = planning.schedule_meeting(
+            s, owner, gone, planning.local_to_utc(today - timedelta(days=5), time(10, 0)),
+            place="Skolan")
+        gone_person = planning.add_participant(s, owner, gone_meeting, name="Sara Berg",
+                                               role="guardian", principal="family")
+        token_gone = planning.issue_link(s, owner, gone_person)
+        gone_meeting.status, gone_meeting.closed_at = "closed", utcnow()
+        freeze(s, gone_meeting)
         # the unshared chair's own plan and meeting, with a participant of their own
         own_plan = planning.create_plan(s, unshared, "Nils")
         own_meeting = planning.schedule_meeting(
@@ -482,7 +501,9 @@ class World:
             "token_c": token_c, "token_m": token_m, "token_other": token_other, "goal": goal.id,
             "action2": action2.id, "conditional": conditional.id, "term_request": request.id,
             "delivery": delivery.id,
-            "own_plan": own_plan.id, "own_meeting": own_meeting.id,
+            "own_plan": own_plan.id, "own_meeting": own_meeting.id, "gone_plan": gone.id,
+            "gone_meeting": gone_meeting.id, "gone_person": gone_person.id,
+            "token_gone": token_gone,
             "emails": {"owner": owner.email, "colleague": colleague.email,
                        "unshared": unshared.email, "deactivated": deactivated.email,
                        "admin": admin.email},
@@ -498,7 +519,7 @@ class World:
             "other_org_shared": ids["b_emails"]["colleague"],
             "admin": ids["emails"]["admin"], "other_org_admin": ids["b_emails"]["admin"],
         }
-        links = {"participant": [ids["token_c"], ids["token_m"]],
+        links = {"participant": [ids["token_c"], ids["token_m"], ids["token_gone"]],
                  "other_participant": [ids["token_other"]],
                  "other_org_participant": [ids["b_token_m"]]}
         for actor in ACTORS:
@@ -847,3 +868,45 @@ def test_a_second_id_of_the_other_organisation_is_refused(world, endpoint, metho
         assert response.status_code in (302, 400), response.status_code
     for mark in OTHER_ORG_MARKS["a"]:
         assert mark not in response.get_data(as_text=True)
+
+
+# -- a plan whose personal data was purged ---------------------------------------------------
+
+# Every id of plan P in an address, replaced by the purged plan's (one closed meeting, one
+# participant); what is not the purged plan's stays, and the page says "gone" before it looks.
+GONE_IDS = {"plan": "gone_plan", "meeting": "gone_meeting", "closed": "gone_meeting",
+            "participant": "gone_person", "participant_c": "gone_person",
+            "teacher_c": "gone_person", "waiting": "gone_person", "token_m": "token_gone"}
+SHOWS_THE_PLAN = (CHAIR_OF_PLAN, CHAIR_FILE, PARTICIPANT, LINK)
+
+
+def _gone_path(path: str) -> str:
+    for mine, gone in GONE_IDS.items():
+        path = path.replace(f"{{{mine}}}", f"{{{gone}}}")
+    return path
+
+
+GONE_CASES = [
+    pytest.param(endpoint, method, actor, id=f"{endpoint}-{method}-{actor}")
+    for (endpoint, method), route in ROUTES.items()
+    if route.who in SHOWS_THE_PLAN and _gone_path(route.path) != route.path
+    for actor in ACTORS]
+
+
+@pytest.mark.parametrize("endpoint,method,actor", GONE_CASES)
+def test_a_purged_plan_says_so_only_to_those_who_could_open_it(world, endpoint, method, actor):
+    """Its chairs and the participant who joined are told the data is gone (410); everyone
+    else gets exactly the refusal they get for a plan that is still there, so that nobody
+    learns which plans existed."""
+    route = ROUTES[(endpoint, method)]
+    world.reset()
+    path = _gone_path(route.path).format(**world.ids)
+    data = {k: _gone_path(v) for k, v in route.data.items()}
+    response = world.client(actor).open(path, method=method, data=_fill(data, world.ids))
+    outcome = expected(route.who, actor)
+    if outcome == "allowed":
+        assert response.status_code == 410, response.status_code
+    else:
+        _check_denied(outcome, response)
+    after = world.dump()
+    assert not [t for t in after if after[t] != world.seed_rows[t]]
